@@ -1,0 +1,72 @@
+"""create_app(): the API, the console and the background outbox relay in one ASGI app."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
+
+from zhongtai import __version__
+from zhongtai.config import Settings, get_settings
+from zhongtai.db.session import get_engine, session_factory
+from zhongtai.deps import SessionDep
+from zhongtai.kernel import http
+from zhongtai.kernel.idempotency import IdempotencyMiddleware
+from zhongtai.kernel.logging import configure as configure_logging
+from zhongtai.kernel.relay import start_background_relay
+from zhongtai.registry import ROUTERS, load_handlers
+
+
+def create_app(settings: Settings | None = None, *, run_relay: bool = False) -> FastAPI:
+    """Build the application for `settings`; `run_relay` starts the outbox relay with it (serve does)."""
+    settings = settings or get_settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    engine = get_engine(settings)
+    load_handlers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        relay = start_background_relay(engine, settings) if run_relay else None
+        yield
+        if relay:
+            thread, stop, worker = relay
+            stop.set()
+            thread.join(timeout=10)
+            worker.close()
+
+    app = FastAPI(title="zhongtai 中台", version=__version__, lifespan=lifespan,
+                  description="Omnichannel retail middle platform API. Errors are "
+                              '`{"error": "<code>", "detail": ...}` with the HTTP status.')
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = session_factory(engine)
+    http.install_error_handlers(app)
+    for router in ROUTERS():
+        app.include_router(router)
+    _install_system_routes(app)
+    static_dir = resources.files("zhongtai") / "web" / "static"
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    # Order: the last added runs first. Request ids wrap everything, then sessions, then idempotency.
+    app.add_middleware(IdempotencyMiddleware, sessions=app.state.sessionmaker, secret=settings.secret_key,
+                       render_error=http.render_asgi)
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="zhongtai_session",
+                       same_site="lax", https_only=settings.environment == "production", max_age=12 * 3600)
+    app.add_middleware(http.RequestContextMiddleware)
+    return app
+
+
+def _install_system_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["system"])
+    def healthz() -> dict:
+        """Liveness: the process answers."""
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["system"])
+    def readyz(session: SessionDep) -> dict:
+        """Readiness: the database answers."""
+        session.execute(text("SELECT 1"))
+        return {"status": "ready", "database": session.get_bind().dialect.name}

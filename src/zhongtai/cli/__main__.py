@@ -1,0 +1,23 @@
+"""The `zhongtai` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from zhongtai.cli import db, demo, outbox, serve, users
+
+app = typer.Typer(help="zhongtai 中台 — omnichannel retail middle platform.", no_args_is_help=True,
+                  add_completion=False)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.add_typer(outbox.app, name="outbox")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""`zhongtai demo`: build the demo retailer, print its logins, then serve."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from zhongtai.cli.common import console, unit_of_work
+
+
+def demo(
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the console and API afterwards."),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on when serving."),
+    port: int = typer.Option(8000, help="Port to listen on when serving."),
+) -> None:
+    """Build the demo retailer (鲜丰汇, Shanghai) on the configured database."""
+    from zhongtai.db.migrate import upgrade
+    from zhongtai.demo import builder
+
+    upgrade()
+    with Progress(console=console, transient=True) as progress, unit_of_work() as session:
+        task = progress.add_task("building demo retailer", total=builder.step_total())
+        result = builder.build(session, step=lambda msg, n: progress.update(task, advance=n, description=msg))
+    console.print("demo retailer " + ("built" if result.created else "already present"))
+    table = Table(title=f"demo logins (password: {builder.DEMO_PASSWORD})")
+    for col in ("username", "role", "stores"):
+        table.add_column(col)
+    for row in result.logins:
+        table.add_row(*row)
+    console.print(table)
+    if serve:
+        from zhongtai.cli.serve import serve as run_server
+
+        console.print(f"serving on http://{host}:{port}/ (API docs at /docs)")
+        run_server(host=host, port=port, migrate=False, relay=True)

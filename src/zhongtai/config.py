@@ -1,0 +1,56 @@
+"""One Settings object for the whole platform (environment prefix ZHONGTAI_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-change-me"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from the environment or a `.env` file."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHONGTAI_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/zhongtai.db"
+    secret_key: str = DEV_SECRET
+    nats_url: str | None = None
+    nats_stream: str = "ZHONGTAI"
+    token_ttl_minutes: int = 8 * 60
+    login_rate_limit: str = "10/minute"
+    rate_limit_storage: str = "memory://"
+    outbox_poll_seconds: float = 1.0
+    outbox_batch_size: int = 200
+    outbox_max_attempts: int = 12
+    idempotency_ttl_hours: int = 24
+    default_locale: Literal["zh", "en"] = "zh"
+    log_level: str = "INFO"
+    log_json: bool = False
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_insecure_defaults(self) -> "Settings":
+        if self.environment == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError("ZHONGTAI_SECRET_KEY must be set to a random value of 32+ characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite or ":memory:" in self.database_url:
+            return None
+        return Path(self.database_url.split("///", 1)[1])
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache to reconfigure)."""
+    return Settings()

@@ -1,0 +1,96 @@
+"""Request dependencies: the session (one commit per request), the caller, role and scope checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from zhongtai.config import Settings, get_settings
+from zhongtai.kernel.auth import Principal, Role, read_token
+from zhongtai.kernel.errors import Forbidden, Unauthorized
+from zhongtai.staff import service as staff_service
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, committed once after the endpoint returns (before the response)."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    """The caller: a bearer token (staff), an X-API-Key (integration client), or the console session."""
+    if api_key or (token and token.startswith("zt_")):
+        principal = staff_service.principal_for_api_key(session, api_key=api_key or token or "")
+    elif token:
+        user_id, version = read_token(token, secret=settings.secret_key)
+        user = staff_service.user_for_token(session, user_id=user_id, token_version=version)
+        principal = staff_service.principal_for_user(session, user)
+    elif request.scope.get("session", {}).get("user_id"):
+        principal = _console_principal(request, session)
+    else:
+        raise Unauthorized()
+    request.state.principal = principal
+    return principal
+
+
+def _console_principal(request: Request, session: Session) -> Principal:
+    data = request.session
+    user = staff_service.user_for_token(session, user_id=int(data["user_id"]), token_version=int(data.get("ver", 0)))
+    return staff_service.principal_for_user(session, user)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role):
+    """Only staff users with one of `roles` may call."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.kind != "user" or principal.role not in roles:
+            raise Forbidden(f"Requires role {' or '.join(r.value for r in roles)}", detail={
+                "required_roles": [r.value for r in roles]})
+        return principal
+
+    return check
+
+
+def require_scope(scope: str, *staff_roles: Role):
+    """Integration clients need `scope`; staff users need one of `staff_roles` (any role if none given)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.kind == "client" and scope not in principal.scopes:
+            raise Forbidden(f"API key lacks scope {scope}", detail={"required_scope": scope})
+        if principal.kind == "user" and staff_roles and principal.role not in staff_roles:
+            raise Forbidden("Role not allowed", detail={"required_roles": [r.value for r in staff_roles]})
+        return principal
+
+    return check
+
+
+HQPrincipal = Annotated[Principal, Depends(require_roles(Role.HQ_ADMIN))]
+ManagerPrincipal = Annotated[Principal, Depends(require_roles(Role.HQ_ADMIN, Role.STORE_MANAGER))]
+StaffPrincipal = Annotated[Principal, Depends(require_roles(Role.HQ_ADMIN, Role.STORE_MANAGER, Role.GUIDE))]

@@ -1,0 +1,1 @@
+"""Small shared kernel: errors, ids, clock, money, outbox, auth primitives. Imports no domain."""

@@ -1,0 +1,117 @@
+"""The outbox relay: claims committed events, runs in-process handlers, publishes to JetStream."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from zhongtai.config import Settings, get_settings
+from zhongtai.db.session import session_factory
+from zhongtai.kernel import clock
+from zhongtai.kernel.nats import JetStreamPublisher
+from zhongtai.kernel.outbox import OutboxEvent, ProcessedEvent, backoff, handlers_for, pending_query, wakeup_event
+
+log = logging.getLogger("zhongtai.outbox")
+
+
+@dataclass
+class RelayStats:
+    dispatched: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Relay:
+    """Delivers outbox events at least once. Several relays may run: PostgreSQL rows are SKIP LOCKED."""
+
+    def __init__(self, engine: Engine, settings: Settings | None = None, publisher: JetStreamPublisher | None = None):
+        self.settings = settings or get_settings()
+        self.engine = engine
+        self.sessions = session_factory(engine)
+        self.publisher = publisher
+        if publisher is None and self.settings.nats_url:
+            self.publisher = JetStreamPublisher(self.settings.nats_url, self.settings.nats_stream)
+
+    def run_once(self) -> RelayStats:
+        """Process one batch of due events in one transaction; returns what happened."""
+        stats = RelayStats()
+        skip_locked = self.engine.dialect.name == "postgresql"
+        with self.sessions() as session, session.begin():
+            batch = list(session.scalars(pending_query(clock.now(), self.settings.outbox_batch_size,
+                                                       skip_locked=skip_locked)))
+            for evt in batch:
+                self._deliver(session, evt, stats)
+        return stats
+
+    def drain(self, max_batches: int = 1000) -> RelayStats:
+        """Run batches until nothing is due (or a batch made no progress)."""
+        total = RelayStats()
+        for _ in range(max_batches):
+            stats = self.run_once()
+            total.dispatched += stats.dispatched
+            total.failed += stats.failed
+            total.errors += stats.errors
+            if stats.dispatched == 0:
+                break
+        return total
+
+    def _deliver(self, session: Session, evt: OutboxEvent, stats: RelayStats) -> None:
+        try:
+            for name, handler in handlers_for(evt.event_type):
+                self._apply(session, name, handler, evt)
+            if self.publisher is not None and evt.published_at is None:
+                body = json.dumps({"id": str(evt.id), "type": evt.event_type, "store_id": evt.store_id,
+                                   "occurred_at": evt.occurred_at.isoformat(), "data": evt.payload})
+                self.publisher.publish(evt.subject, body.encode(), msg_id=str(evt.id))
+                evt.published_at = clock.now()
+        except Exception as exc:  # noqa: BLE001 — any handler failure is retried later, never lost
+            evt.attempts += 1
+            evt.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            evt.next_attempt_at = clock.now() + backoff(evt.attempts)
+            stats.failed += 1
+            stats.errors.append(evt.last_error)
+            log.warning("outbox event %s (%s) failed: %s", evt.id, evt.event_type, evt.last_error)
+            return
+        evt.dispatched_at = clock.now()
+        stats.dispatched += 1
+
+    @staticmethod
+    def _apply(session: Session, name: str, handler, evt: OutboxEvent) -> None:
+        done = select(ProcessedEvent.event_id).where(ProcessedEvent.handler == name,
+                                                      ProcessedEvent.event_id == evt.id)
+        if session.scalar(done) is not None:
+            return
+        with session.begin_nested():
+            handler(session, evt)
+            session.execute(insert(ProcessedEvent).values(handler=name, event_id=evt.id, processed_at=clock.now()))
+
+    def serve_forever(self, stop: threading.Event) -> None:
+        """Loop until `stop` is set, waking early when this process commits new events."""
+        wake = wakeup_event()
+        while not stop.is_set():
+            try:
+                stats = self.run_once()
+            except Exception:  # noqa: BLE001 — keep relaying through transient database errors
+                log.exception("outbox relay batch failed")
+                stats = RelayStats()
+            if stats.dispatched == 0:
+                wake.wait(self.settings.outbox_poll_seconds)
+                wake.clear()
+
+    def close(self) -> None:
+        if self.publisher is not None:
+            self.publisher.close()
+
+
+def start_background_relay(engine: Engine, settings: Settings | None = None) -> tuple[threading.Thread, threading.Event, Relay]:
+    """Start a relay thread (used by `serve`); set the returned event to stop it."""
+    relay = Relay(engine, settings)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.serve_forever, args=(stop,), name="outbox-relay", daemon=True)
+    thread.start()
+    return thread, stop, relay

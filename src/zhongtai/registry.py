@@ -1,0 +1,30 @@
+"""Where the app finds every domain's router and event handlers (imported lazily, no cycles)."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter
+
+DOMAINS = ("staff", "stores")
+MODEL_MODULES = ("zhongtai.kernel.outbox", "zhongtai.kernel.idempotency",
+                 *(f"zhongtai.{d}.models" for d in DOMAINS))
+
+
+def ROUTERS() -> list[APIRouter]:  # noqa: N802 — reads like the constant it stands for
+    routers = [importlib.import_module(f"zhongtai.{d}.router").router for d in DOMAINS]
+    routers.append(importlib.import_module("zhongtai.web.routes").router)
+    return routers
+
+
+def load_models() -> None:
+    """Import every model module so Base.metadata knows every table."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
+def load_handlers() -> None:
+    """Import every domain's handlers so their @handles registrations run."""
+    load_models()
+    for d in DOMAINS:
+        importlib.import_module(f"zhongtai.{d}.handlers")

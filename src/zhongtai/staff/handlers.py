@@ -1,0 +1,1 @@
+"""Reactions of the staff domain to other domains' events (none yet)."""

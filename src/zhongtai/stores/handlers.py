@@ -1,0 +1,1 @@
+"""Reactions of the stores domain to other domains' events (none yet)."""
