@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from zhongtai.config import Settings, get_settings
+from zhongtai.config import Settings
 from zhongtai.kernel.auth import Principal, Role, read_token
 from zhongtai.kernel.errors import Forbidden, Unauthorized
 from zhongtai.staff import service as staff_service
@@ -32,7 +32,14 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the running app was built with."""
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 def get_principal(

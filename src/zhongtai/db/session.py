@@ -37,7 +37,9 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Serialise writers from the first statement: no lock upgrades, no SQLITE_BUSY deadlocks.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only caller may ask for sqlite_begin="DEFERRED" so it never waits for writers.
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -48,8 +47,8 @@ def _create_store(session: Session, row: tuple) -> None:
     code, name, fmt, district, address, lat, lon, radius, services, hours = row
     stores_service.create(session, store_in=StoreCreate(
         code=code, name=name, kind="warehouse" if fmt == "warehouse" else "store", format=fmt, city="上海",
-        district=district, address=address, latitude=Decimal(str(lat)), longitude=Decimal(str(lon)),
-        delivery_radius_km=Decimal(str(radius)), processing_services=services, opening_hours=hours,
+        district=district, address=address, latitude=lat, longitude=lon,
+        delivery_radius_km=radius, processing_services=services, opening_hours=hours,
         pickup_enabled=fmt != "warehouse"))
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Numeric, String
+from sqlalchemy import CheckConstraint, Double, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhongtai.db.base import Base, BigId, JSONType, TimestampMixin
@@ -29,12 +28,12 @@ class Store(TimestampMixin, Base):
     district: Mapped[str] = mapped_column(String(64), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
-    latitude: Mapped[Decimal] = mapped_column(Numeric(9, 6))
-    longitude: Mapped[Decimal] = mapped_column(Numeric(9, 6))
+    latitude: Mapped[float] = mapped_column(Double)
+    longitude: Mapped[float] = mapped_column(Double)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     # {"mon": [{"open": "08:00", "close": "22:00"}], ...}; a missing day is closed.
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     pickup_enabled: Mapped[bool] = mapped_column(default=True)
-    delivery_radius_km: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+    delivery_radius_km: Mapped[float] = mapped_column(Double, default=0.0)
     # e.g. ["fish_cleaning", "meat_cutting"]
     processing_services: Mapped[list[str]] = mapped_column(JSONType, default=list)

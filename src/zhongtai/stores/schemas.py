@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -42,12 +41,12 @@ class StoreBase(BaseModel):
     district: str = Field(default="", max_length=64)
     address: str = Field(default="", max_length=300)
     phone: str = Field(default="", max_length=32)
-    latitude: Decimal = Field(ge=-90, le=90, decimal_places=6)
-    longitude: Decimal = Field(ge=-180, le=180, decimal_places=6)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
     timezone: str = "Asia/Shanghai"
     opening_hours: OpeningHours = Field(default_factory=dict)
     pickup_enabled: bool = True
-    delivery_radius_km: Decimal = Field(default=Decimal("0"), ge=0, le=100, decimal_places=2)
+    delivery_radius_km: float = Field(default=0.0, ge=0, le=100)
     processing_services: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -65,11 +64,11 @@ class StoreUpdate(BaseModel):
     district: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=300)
     phone: str | None = Field(default=None, max_length=32)
-    latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
-    longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
     opening_hours: OpeningHours | None = None
     pickup_enabled: bool | None = None
-    delivery_radius_km: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
+    delivery_radius_km: float | None = Field(default=None, ge=0, le=100)
     processing_services: list[str] | None = Field(default=None, max_length=20)
 
 

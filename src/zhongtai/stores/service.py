@@ -51,9 +51,7 @@ def create(session: Session, *, store_in: StoreCreate) -> Store:
     """Open a new store or warehouse."""
     if repository.get_by_code(session, store_in.code) is not None:
         raise StoreCodeTaken(detail={"code": store_in.code})
-    store = Store(**store_in.model_dump(mode="json", exclude={"latitude", "longitude", "delivery_radius_km"}),
-                  latitude=store_in.latitude, longitude=store_in.longitude,
-                  delivery_radius_km=store_in.delivery_radius_km)
+    store = Store(**store_in.model_dump(mode="json"))
     session.add(store)
     session.flush()
     outbox.record(session, StoreCreated(store_id=store.id, code=store.code, kind=store.kind), store_id=store.id)

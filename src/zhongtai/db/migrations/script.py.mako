@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy import Text  # noqa: F401 — autogenerate renders JSONB(astext_type=Text())
 import zhongtai.db.base
 ${imports if imports else ""}
 

@@ -1,4 +1,4 @@
-"""foundation: stores, staff, outbox, idempotency
+"""foundation
 
 Revision ID: 0001
 Revises: 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy import Text  # noqa: F401 — autogenerate renders JSONB(astext_type=Text())
 import zhongtai.db.base
 from sqlalchemy.dialects import postgresql
 
@@ -26,7 +27,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('key_prefix', sa.String(length=32), nullable=False),
     sa.Column('key_hash', sa.String(length=128), nullable=False),
-    sa.Column('scopes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('scopes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('all_stores', sa.Boolean(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('last_used_at', zhongtai.db.base.UTCDateTime(timezone=True), nullable=True),
@@ -57,7 +58,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('event_type', sa.String(length=100), nullable=False),
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('occurred_at', zhongtai.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', zhongtai.db.base.UTCDateTime(timezone=True), nullable=True),
@@ -87,13 +88,13 @@ def upgrade() -> None:
     sa.Column('district', sa.String(length=64), nullable=False),
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('phone', sa.String(length=32), nullable=False),
-    sa.Column('latitude', sa.Numeric(precision=9, scale=6), nullable=False),
-    sa.Column('longitude', sa.Numeric(precision=9, scale=6), nullable=False),
+    sa.Column('latitude', sa.Double(), nullable=False),
+    sa.Column('longitude', sa.Double(), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
-    sa.Column('opening_hours', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('opening_hours', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('pickup_enabled', sa.Boolean(), nullable=False),
-    sa.Column('delivery_radius_km', sa.Numeric(precision=5, scale=2), nullable=False),
-    sa.Column('processing_services', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('delivery_radius_km', sa.Double(), nullable=False),
+    sa.Column('processing_services', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', zhongtai.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', zhongtai.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('store', 'warehouse')", name=op.f('ck_stores_kind')),

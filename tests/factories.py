@@ -1,0 +1,63 @@
+"""Small builders for test data, going through the domains' services like real callers."""
+
+from __future__ import annotations
+
+import itertools
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from zhongtai.kernel.auth import Principal, Role
+from zhongtai.staff import service as staff_service
+from zhongtai.staff.schemas import ApiClientCreate, UserCreate
+from zhongtai.stores import service as stores_service
+from zhongtai.stores.models import Store
+from zhongtai.stores.schemas import StoreCreate
+
+SYSTEM = Principal(kind="user", id=0, name="tests", role=Role.HQ_ADMIN, all_stores=True)
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+OPEN_DAILY = {d: [{"open": "08:00", "close": "22:00"}] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def store_in(**overrides) -> StoreCreate:
+    n = next(_seq)
+    data = dict(code=f"S{n:03d}", name=f"测试门店 {n}", city="上海", latitude=31.2304,
+                longitude=121.4737, delivery_radius_km=3, opening_hours=OPEN_DAILY)
+    return StoreCreate(**{**data, **overrides})
+
+
+def store(session: Session, **overrides) -> Store:
+    created = stores_service.create(session, store_in=store_in(**overrides))
+    session.commit()
+    return created
+
+
+def user(session: Session, *, role: Role = Role.HQ_ADMIN, stores: list[Store] = (), username: str | None = None,
+         password: str = PASSWORD):
+    created = staff_service.create_user(session, actor=SYSTEM, user_in=UserCreate(
+        username=username or f"user{next(_seq)}", password=password, role=role,
+        store_codes=[s.code for s in stores]))
+    session.commit()
+    return created
+
+
+def api_client(session: Session, *, scopes: list[str], stores: list[Store] = (), all_stores: bool = False,
+               kind: str = "pos") -> str:
+    _client, key = staff_service.create_api_client(session, client_in=ApiClientCreate(
+        code=f"client{next(_seq)}", name="Test client", kind=kind, scopes=scopes,
+        store_codes=[s.code for s in stores], all_stores=all_stores))
+    session.commit()
+    return key
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Bearer headers for a user, obtained through the real token endpoint."""
+    resp = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+def as_role(client: TestClient, session: Session, role: Role, stores: list[Store] = ()) -> dict[str, str]:
+    """Create a user of `role` in `stores` and return their auth headers."""
+    return login(client, user(session, role=role, stores=stores).username)
