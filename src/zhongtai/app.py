@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = False) -> 
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = session_factory(engine)
+    app.state.read_sessionmaker = session_factory(engine.execution_options(sqlite_begin="DEFERRED"))
     http.install_error_handlers(app)
     for router in ROUTERS():
         app.include_router(router)

@@ -44,30 +44,33 @@ SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 def get_principal(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
-    """The caller: a bearer token (staff), an X-API-Key (integration client), or the console session."""
-    if api_key or (token and token.startswith("zt_")):
-        principal = staff_service.principal_for_api_key(session, api_key=api_key or token or "")
-    elif token:
-        user_id, version = read_token(token, secret=settings.secret_key)
-        user = staff_service.user_for_token(session, user_id=user_id, token_version=version)
-        principal = staff_service.principal_for_user(session, user)
-    elif request.scope.get("session", {}).get("user_id"):
-        principal = _console_principal(request, session)
-    else:
-        raise Unauthorized()
+    """The caller: a bearer token (staff), an X-API-Key (integration client), or the console session.
+
+    Resolved in its own short read-only session, so authenticating never holds the request's write lock.
+    """
+    with request.app.state.read_sessionmaker() as session:
+        principal = _resolve(request, session, settings, token, api_key)
     request.state.principal = principal
     return principal
 
 
-def _console_principal(request: Request, session: Session) -> Principal:
-    data = request.session
-    user = staff_service.user_for_token(session, user_id=int(data["user_id"]), token_version=int(data.get("ver", 0)))
-    return staff_service.principal_for_user(session, user)
+def _resolve(request: Request, session: Session, settings: Settings, token: str | None,
+             api_key: str | None) -> Principal:
+    if api_key or (token and token.startswith("zt_")):
+        return staff_service.principal_for_api_key(session, api_key=api_key or token or "")
+    if token:
+        user_id, version = read_token(token, secret=settings.secret_key)
+        user = staff_service.user_for_token(session, user_id=user_id, token_version=version)
+        return staff_service.principal_for_user(session, user)
+    data = request.scope.get("session") or {}
+    if data.get("user_id"):
+        user = staff_service.user_for_token(session, user_id=int(data["user_id"]), token_version=int(data.get("ver", 0)))
+        return staff_service.principal_for_user(session, user)
+    raise Unauthorized()
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

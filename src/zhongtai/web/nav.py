@@ -1,0 +1,32 @@
+"""The console's left navigation, by role. Pages not built yet are listed but not linked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zhongtai.kernel.auth import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str  # message key
+    href: str | None = None  # None: the page does not exist yet ("coming soon")
+
+
+_STORES = NavItem("nav.stores", "/console/")
+_MY_STORE = NavItem("nav.my_store", "/console/")
+_STAFF = NavItem("nav.staff")
+_INTEGRATIONS = NavItem("nav.integrations")
+_OVERVIEW = NavItem("nav.overview")
+_MY_CUSTOMERS = NavItem("nav.my_customers")
+
+NAV: dict[Role, tuple[NavItem, ...]] = {
+    Role.HQ_ADMIN: (_STORES, _STAFF, _INTEGRATIONS, _OVERVIEW),
+    Role.STORE_MANAGER: (_MY_STORE, _STAFF),
+    Role.GUIDE: (_MY_STORE, _MY_CUSTOMERS),
+}
+
+
+def items_for(role: Role | None) -> tuple[NavItem, ...]:
+    """The navigation entries a user of `role` sees."""
+    return NAV.get(role, ()) if role else ()
