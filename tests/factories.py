@@ -22,8 +22,8 @@ OPEN_DAILY = {d: [{"open": "08:00", "close": "22:00"}] for d in ("mon", "tue", "
 
 def store_in(**overrides) -> StoreCreate:
     n = next(_seq)
-    data = dict(code=f"S{n:03d}", name=f"测试门店 {n}", city="上海", latitude=31.2304,
-                longitude=121.4737, delivery_radius_km=3, opening_hours=OPEN_DAILY)
+    data = {"code": f"S{n:03d}", "name": f"测试门店 {n}", "city": "上海", "latitude": 31.2304,
+                "longitude": 121.4737, "delivery_radius_km": 3, "opening_hours": OPEN_DAILY}
     return StoreCreate(**{**data, **overrides})
 
 
@@ -61,3 +61,34 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
 def as_role(client: TestClient, session: Session, role: Role, stores: list[Store] = ()) -> dict[str, str]:
     """Create a user of `role` in `stores` and return their auth headers."""
     return login(client, user(session, role=role, stores=stores).username)
+
+
+def catalog_sku(session: Session, *, code: str | None = None, unit: str = "piece", price: int = 990,
+                shelf_life_days: int | None = None, category: str = "GROCERY", barcode: str | None = None):
+    """A SKU (with its category and product created on the way)."""
+    from zhongtai.catalog import service as catalog
+    from zhongtai.catalog.schemas import CategoryCreate, ProductCreate, SkuCreate
+
+    if catalog.repository.category_by_code(session, category) is None:
+        catalog.create_category(session, category_in=CategoryCreate(code=category, name_zh=category))
+    n = next(_seq)
+    code = code or f"SKU{n:05d}"
+    catalog.create_product(session, product_in=ProductCreate(code=f"P-{code}", name_zh=f"商品 {code}",
+                                                             category_code=category))
+    sku = catalog.create_sku(session, sku_in=SkuCreate(
+        code=code, product_code=f"P-{code}", name_zh=f"商品 {code}", unit=unit, list_price_fen=price,
+        shelf_life_days=shelf_life_days, barcode=barcode))
+    session.commit()
+    return sku
+
+
+def stock(session: Session, store: Store, sku, amount: int, *, best_before=None) -> None:
+    """Receive `amount` of `sku` at `store` through the inventory service."""
+    from zhongtai.inventory import service as inventory
+    from zhongtai.inventory.schemas import ReceiptLine
+
+    key = "quantity" if sku.unit == "piece" else "weight_g"
+    inventory.receive(session, location_id=store.id, lines=[ReceiptLine(sku_code=sku.code, best_before=best_before,
+                                                                        **{key: amount})],
+                      doc=inventory.Doc(source_type="receipt", source_id="test"))
+    session.commit()

@@ -6,12 +6,12 @@ import importlib
 
 from fastapi import APIRouter
 
-DOMAINS = ("staff", "stores")
+DOMAINS = ("staff", "stores", "catalog", "inventory")
 MODEL_MODULES = ("zhongtai.kernel.outbox", "zhongtai.kernel.idempotency",
                  *(f"zhongtai.{d}.models" for d in DOMAINS))
 
 
-def ROUTERS() -> list[APIRouter]:  # noqa: N802 — reads like the constant it stands for
+def ROUTERS() -> list[APIRouter]:
     routers = [importlib.import_module(f"zhongtai.{d}.router").router for d in DOMAINS]
     routers.append(importlib.import_module("zhongtai.web.routes").router)
     return routers

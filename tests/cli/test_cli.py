@@ -35,7 +35,7 @@ class TestCli:
             assert command in out
 
     def test_db_upgrade_is_idempotent(self, zt):
-        assert "at revision 0001" in zt("db", "upgrade").stdout
+        assert "at revision 00" in zt("db", "upgrade").stdout
 
     def test_users_create_then_login(self, zt, client, db):
         zt("users", "create", "--username", "ops", "--password", "long-enough-1", "--role", "hq_admin")

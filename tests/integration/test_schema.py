@@ -18,7 +18,11 @@ class TestMigrations:
         assert diff == []
 
     def test_database_is_at_head(self, engine):
-        assert current_revision(engine) == "0001"
+        from alembic.script import ScriptDirectory
+
+        from zhongtai.db.migrate import alembic_config
+
+        assert current_revision(engine) == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     def test_every_model_table_exists(self, engine):
         assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())

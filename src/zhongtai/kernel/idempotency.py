@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Text, delete, select, update
+from sqlalchemy import String, Text, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,7 +82,7 @@ class IdempotencyMiddleware:
             return
         await self._run_and_store(scope, body, send, record)
 
-    async def _run_and_store(self, scope: Scope, body: bytes, send: Send, record: "_Record") -> None:
+    async def _run_and_store(self, scope: Scope, body: bytes, send: Send, record: _Record) -> None:
         captured: dict[str, Any] = {"status": 500, "body": b"", "content_type": None}
 
         async def replay_receive() -> Message:
@@ -102,7 +102,7 @@ class IdempotencyMiddleware:
         finally:
             await _run_sync(self._finish, record, captured)
 
-    def _claim(self, record: "_Record") -> IdempotencyKey | None:
+    def _claim(self, record: _Record) -> IdempotencyKey | None:
         if not record.key or len(record.key) > 255:
             raise InvalidInput("Idempotency-Key must be 1-255 characters", detail={"header": "Idempotency-Key"})
         with self.sessions() as session:
@@ -115,7 +115,7 @@ class IdempotencyMiddleware:
             with session.begin():
                 return self._existing(session, record)
 
-    def _existing(self, session: Session, record: "_Record") -> IdempotencyKey | None:
+    def _existing(self, session: Session, record: _Record) -> IdempotencyKey | None:
         row = session.get(IdempotencyKey, (record.scope, record.key), with_for_update=True)
         if row is None:  # forgotten in between (a 5xx); let the caller retry
             raise IdempotencyInProgress()
@@ -129,7 +129,7 @@ class IdempotencyMiddleware:
         row.created_at = clock.now()  # the first attempt died mid-flight: this one takes over
         return None
 
-    def _finish(self, record: "_Record", captured: dict[str, Any]) -> None:
+    def _finish(self, record: _Record, captured: dict[str, Any]) -> None:
         where = (IdempotencyKey.scope == record.scope) & (IdempotencyKey.key == record.key)
         with self.sessions() as session, session.begin():
             if captured["status"] >= 500:

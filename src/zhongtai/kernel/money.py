@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 def yuan_to_fen(yuan: Decimal | str | int) -> int:
     """Convert yuan (元) to integer fen, rounding half up at the fen."""
-    return int((Decimal(str(yuan)) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return int((Decimal(str(yuan)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def fen_to_yuan(fen: int) -> Decimal:

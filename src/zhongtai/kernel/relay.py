@@ -14,7 +14,14 @@ from zhongtai.config import Settings, get_settings
 from zhongtai.db.session import session_factory
 from zhongtai.kernel import clock
 from zhongtai.kernel.nats import JetStreamPublisher
-from zhongtai.kernel.outbox import OutboxEvent, ProcessedEvent, backoff, handlers_for, pending_query, wakeup_event
+from zhongtai.kernel.outbox import (
+    OutboxEvent,
+    ProcessedEvent,
+    backoff,
+    handlers_for,
+    pending_query,
+    wakeup_event,
+)
 
 log = logging.getLogger("zhongtai.outbox")
 
@@ -96,7 +103,7 @@ class Relay:
         while not stop.is_set():
             try:
                 stats = self.run_once()
-            except Exception:  # noqa: BLE001 — keep relaying through transient database errors
+            except Exception:
                 log.exception("outbox relay batch failed")
                 stats = RelayStats()
             if stats.dispatched == 0:

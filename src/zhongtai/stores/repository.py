@@ -46,3 +46,9 @@ def list_page(
     total = session.scalar(_filtered(select(func.count(Store.id)), flt, visible)) or 0
     rows = session.scalars(_filtered(select(Store), flt, visible).order_by(Store.code).limit(limit).offset(offset))
     return list(rows), total
+
+
+def active_locations(session: Session, kinds: Collection[str]) -> list[tuple]:
+    stmt = (select(Store.id, Store.code, Store.name, Store.kind, Store.latitude, Store.longitude)
+            .where(Store.status == "active", Store.kind.in_(list(kinds))).order_by(Store.id))
+    return [tuple(r) for r in session.execute(stmt)]

@@ -8,7 +8,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 StoreKind = Literal["store", "warehouse"]
 StoreFormat = Literal["supermarket", "fresh", "convenience", "apparel", "department", "warehouse"]

@@ -78,3 +78,8 @@ def update(session: Session, *, principal: Principal, store_id: int, store_in: S
 def ids_for_codes(session: Session, *, codes) -> dict[str, int]:
     """Map store codes to ids (unknown codes are absent)."""
     return repository.ids_for_codes(session, codes) if codes else {}
+
+
+def active_locations(session: Session, *, kinds=("store", "warehouse")) -> list[tuple]:
+    """(id, code, name, kind, latitude, longitude) of every active store or warehouse of `kinds`."""
+    return repository.active_locations(session, kinds)

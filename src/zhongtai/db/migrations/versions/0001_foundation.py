@@ -6,11 +6,12 @@ Create Date: 2026-11-25
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-from sqlalchemy import Text  # noqa: F401 — autogenerate renders JSONB(astext_type=Text())
-import zhongtai.db.base
+from alembic import op
+from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
+
+import zhongtai.db.base
 
 revision = '0001'
 down_revision = None

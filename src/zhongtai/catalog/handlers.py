@@ -1,0 +1,1 @@
+"""Reactions of the catalogue to other domains' events (none yet)."""

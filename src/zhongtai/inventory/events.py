@@ -1,0 +1,47 @@
+"""Facts the inventory domain publishes."""
+
+from __future__ import annotations
+
+from zhongtai.kernel.outbox import Event
+
+
+class StockChanged(Event):
+    event_type = "inventory.stock_changed"
+    location_id: int
+    sku_id: int
+    kind: str  # a movement kind, or reserve / release / expire
+    delta_on_hand: int
+    delta_reserved: int
+    on_hand: int
+    reserved: int
+    available: int
+    source_type: str = ""
+    source_id: str = ""
+
+
+class ReservationCreated(Event):
+    event_type = "inventory.reservation_created"
+    location_id: int
+    reservation_id: str
+    reference: str
+    channel: str
+    expires_at: str
+    lines: list[dict[str, int]]
+
+
+class ReservationClosed(Event):
+    event_type = "inventory.reservation_closed"
+    location_id: int
+    reservation_id: str
+    reference: str
+    status: str  # confirmed, released, expired
+
+
+class StockOversold(Event):
+    event_type = "inventory.stock_oversold"
+    location_id: int
+    sku_id: int
+    on_hand: int
+    reserved: int
+    source_type: str
+    source_id: str

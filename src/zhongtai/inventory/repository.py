@@ -1,0 +1,265 @@
+"""Inventory SQL: set-based statements, each row change in one round trip, locks taken in key order."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, literal, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from zhongtai.db import dialect
+from zhongtai.inventory.models import (
+    ChannelAllocation,
+    CycleCount,
+    Reservation,
+    ReservationLine,
+    StockBatch,
+    StockLevel,
+    StockMovement,
+    Transfer,
+)
+from zhongtai.kernel import clock
+
+LEVEL_COLS = (StockLevel.on_hand, StockLevel.reserved, StockLevel.safety_stock)
+
+
+def add_on_hand(session: Session, location_id: int, sku_id: int, delta: int,
+                reserved_delta: int = 0) -> tuple[int, int, int]:
+    """on_hand += delta (creating the row if needed); returns (on_hand, reserved, safety_stock)."""
+    stmt = dialect.insert(session, StockLevel).values(
+        location_id=location_id, sku_id=sku_id, on_hand=delta, reserved=0, safety_stock=0, updated_at=clock.now())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[StockLevel.location_id, StockLevel.sku_id],
+        set_={"on_hand": StockLevel.on_hand + delta, "reserved": StockLevel.reserved + reserved_delta,
+              "updated_at": clock.now()},
+    ).returning(*LEVEL_COLS)
+    return tuple(session.execute(stmt).one())  # type: ignore[return-value]
+
+
+def try_reserve(session: Session, location_id: int, sku_id: int, qty: int, percent: int, buffer: int):
+    """Reserve `qty` if the channel may still promise it; one conditional UPDATE, None if not enough."""
+    lvl = StockLevel
+    stmt = (update(lvl)
+            .where(lvl.location_id == location_id, lvl.sku_id == sku_id,
+                   lvl.on_hand - lvl.safety_stock - lvl.reserved >= qty,
+                   (lvl.on_hand - lvl.safety_stock - buffer) * percent >= (lvl.reserved + qty) * 100)
+            .values(reserved=lvl.reserved + qty, updated_at=clock.now())
+            .returning(*LEVEL_COLS))
+    return session.execute(stmt).one_or_none()
+
+
+def unreserve(session: Session, location_id: int, sku_id: int, qty: int, consume: bool) -> tuple[int, int, int]:
+    """reserved -= qty, and on_hand -= qty too when the goods leave (`consume`)."""
+    lvl = StockLevel
+    values: dict[str, Any] = {"reserved": lvl.reserved - qty, "updated_at": clock.now()}
+    if consume:
+        values["on_hand"] = lvl.on_hand - qty
+    stmt = (update(lvl).where(lvl.location_id == location_id, lvl.sku_id == sku_id).values(**values)
+            .returning(*LEVEL_COLS))
+    return tuple(session.execute(stmt).one())  # type: ignore[return-value]
+
+
+def levels(session: Session, location_id: int, sku_ids: Collection[int]) -> dict[int, StockLevel]:
+    rows = session.scalars(select(StockLevel).where(StockLevel.location_id == location_id,
+                                                    StockLevel.sku_id.in_(list(sku_ids))))
+    return {r.sku_id: r for r in rows}
+
+
+def lock_levels(session: Session, location_id: int, sku_ids: Collection[int]) -> dict[int, StockLevel]:
+    """Stock rows locked FOR UPDATE in primary-key order (SQLite: the write transaction serialises)."""
+    stmt = (select(StockLevel).where(StockLevel.location_id == location_id, StockLevel.sku_id.in_(sorted(sku_ids)))
+            .order_by(StockLevel.sku_id).with_for_update())
+    return {r.sku_id: r for r in session.scalars(stmt)}
+
+
+def levels_for_skus(session: Session, sku_ids: Collection[int], location_ids: Collection[int]):
+    stmt = select(StockLevel.location_id, StockLevel.sku_id, *LEVEL_COLS).where(
+        StockLevel.sku_id.in_(list(sku_ids)), StockLevel.location_id.in_(list(location_ids)))
+    return session.execute(stmt).all()
+
+
+def set_safety_stock(session: Session, location_id: int, sku_id: int, qty: int) -> tuple[int, int, int]:
+    stmt = dialect.insert(session, StockLevel).values(
+        location_id=location_id, sku_id=sku_id, on_hand=0, reserved=0, safety_stock=qty, updated_at=clock.now())
+    stmt = stmt.on_conflict_do_update(index_elements=[StockLevel.location_id, StockLevel.sku_id],
+                                      set_={"safety_stock": qty, "updated_at": clock.now()}).returning(*LEVEL_COLS)
+    return tuple(session.execute(stmt).one())  # type: ignore[return-value]
+
+
+def add_movements(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(StockMovement), [dict(r, recorded_at=clock.now()) for r in rows])
+
+
+def open_batches(session: Session, location_id: int, sku_id: int) -> list[tuple[uuid.UUID, date | None, int]]:
+    stmt = (select(StockBatch.id, StockBatch.best_before, StockBatch.quantity)
+            .where(StockBatch.location_id == location_id, StockBatch.sku_id == sku_id, StockBatch.quantity > 0)
+            .order_by(StockBatch.id).with_for_update())
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def take_from_batch(session: Session, location_id: int, batch_id: uuid.UUID, qty: int) -> None:
+    session.execute(update(StockBatch).where(StockBatch.location_id == location_id, StockBatch.id == batch_id)
+                    .values(quantity=StockBatch.quantity - qty))
+
+
+def add_batch(session: Session, **values: Any) -> uuid.UUID:
+    batch = StockBatch(**values)
+    session.add(batch)
+    session.flush()
+    return batch.id
+
+
+def batch_best_before(session: Session, location_id: int, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, date | None]:
+    rows = session.execute(select(StockBatch.id, StockBatch.best_before)
+                           .where(StockBatch.location_id == location_id, StockBatch.id.in_(list(ids))))
+    return dict(rows.all())
+
+
+def insert_reservation_if_new(session: Session, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on (location, idempotency key); True if this call created it."""
+    stmt = dialect.insert(session, Reservation).values(**values).on_conflict_do_nothing(
+        index_elements=[Reservation.location_id, Reservation.idempotency_key]).returning(Reservation.id)
+    return session.execute(stmt).scalar_one_or_none() is not None
+
+
+def reservation_by_key(session: Session, location_id: int, key: str) -> Reservation | None:
+    return session.scalar(select(Reservation).where(Reservation.location_id == location_id,
+                                                    Reservation.idempotency_key == key))
+
+
+def get_reservation(session: Session, location_id: int, reservation_id: uuid.UUID, *, lock: bool = False):
+    stmt = select(Reservation).where(Reservation.location_id == location_id, Reservation.id == reservation_id)
+    return session.scalar(stmt.with_for_update() if lock else stmt)
+
+
+def reservation_lines(session: Session, location_id: int, reservation_id: uuid.UUID) -> list[ReservationLine]:
+    return list(session.scalars(select(ReservationLine).where(
+        ReservationLine.location_id == location_id, ReservationLine.reservation_id == reservation_id)
+        .order_by(ReservationLine.sku_id)))
+
+
+def add_reservation_lines(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    session.execute(insert(ReservationLine), list(rows))
+
+
+def claim_due_reservations(session: Session, now: datetime, limit: int) -> list[Reservation]:
+    stmt = (select(Reservation).where(Reservation.status == "active", Reservation.expires_at <= now)
+            .order_by(Reservation.location_id, Reservation.id).limit(limit))
+    if dialect.is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def lines_for(session: Session, keys: Collection[tuple[int, uuid.UUID]]) -> list[ReservationLine]:
+    if not keys:
+        return []
+    stmt = select(ReservationLine).where(tuple_(ReservationLine.location_id, ReservationLine.reservation_id)
+                                         .in_(list(keys))).order_by(ReservationLine.location_id,
+                                                                   ReservationLine.sku_id)
+    return list(session.scalars(stmt))
+
+
+def allocations(session: Session, location_ids: Collection[int]) -> list[ChannelAllocation]:
+    return list(session.scalars(select(ChannelAllocation).where(ChannelAllocation.location_id.in_(list(location_ids)))))
+
+
+def allocation(session: Session, location_id: int, category_id: int | None) -> ChannelAllocation | None:
+    cond = ChannelAllocation.category_id.is_(None) if category_id is None else \
+        ChannelAllocation.category_id == category_id
+    return session.scalar(select(ChannelAllocation).where(ChannelAllocation.location_id == location_id, cond))
+
+
+def stock_page(session: Session, location_id: int, *, sku_ids: Collection[int] | None, low_only: bool,
+               limit: int, offset: int):
+    lvl = StockLevel
+    stmt = select(lvl).where(lvl.location_id == location_id)
+    if sku_ids is not None:
+        stmt = stmt.where(lvl.sku_id.in_(list(sku_ids)))
+    if low_only:
+        stmt = stmt.where(lvl.on_hand - lvl.reserved <= lvl.safety_stock)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(session.scalars(stmt.order_by(lvl.sku_id).limit(limit).offset(offset))), total
+
+
+def movements_page(session: Session, location_id: int, sku_id: int | None, *, limit: int, offset: int):
+    stmt = select(StockMovement).where(StockMovement.location_id == location_id)
+    if sku_id is not None:
+        stmt = stmt.where(StockMovement.sku_id == sku_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(StockMovement.occurred_at.desc(), StockMovement.id.desc())
+                           .limit(limit).offset(offset))
+    return list(rows), total
+
+
+def expiring_batches(session: Session, location_id: int, until: date):
+    stmt = (select(StockBatch).where(StockBatch.location_id == location_id, StockBatch.quantity > 0,
+                                     StockBatch.best_before.is_not(None), StockBatch.best_before <= until)
+            .order_by(StockBatch.best_before, StockBatch.sku_id))
+    return list(session.scalars(stmt))
+
+
+def ledger_drift(session: Session) -> list[tuple[int, int, int, int]]:
+    """(location, sku, on_hand, ledger sum) wherever they differ, including ledger rows with no level."""
+    sums = (select(StockMovement.location_id, StockMovement.sku_id, func.sum(StockMovement.quantity).label("total"))
+            .group_by(StockMovement.location_id, StockMovement.sku_id).subquery())
+    lvl = StockLevel
+    left = (select(lvl.location_id, lvl.sku_id, lvl.on_hand, func.coalesce(sums.c.total, 0))
+            .outerjoin(sums, and_(sums.c.location_id == lvl.location_id, sums.c.sku_id == lvl.sku_id))
+            .where(lvl.on_hand != func.coalesce(sums.c.total, 0)))
+    orphans = (select(sums.c.location_id, sums.c.sku_id, literal(0), sums.c.total)
+               .outerjoin(lvl, and_(sums.c.location_id == lvl.location_id, sums.c.sku_id == lvl.sku_id))
+               .where(lvl.sku_id.is_(None), sums.c.total != 0))
+    return [tuple(r) for r in session.execute(left.union_all(orphans))]  # type: ignore[misc]
+
+
+def reserved_drift(session: Session) -> list[tuple[int, int, int, int]]:
+    """(location, sku, reserved, sum of active reservation lines) wherever they differ."""
+    active = (select(ReservationLine.location_id, ReservationLine.sku_id,
+                     func.sum(ReservationLine.quantity).label("total"))
+              .join(Reservation, and_(Reservation.location_id == ReservationLine.location_id,
+                                      Reservation.id == ReservationLine.reservation_id))
+              .where(Reservation.status == "active")
+              .group_by(ReservationLine.location_id, ReservationLine.sku_id).subquery())
+    lvl = StockLevel
+    stmt = (select(lvl.location_id, lvl.sku_id, lvl.reserved, func.coalesce(active.c.total, 0))
+            .outerjoin(active, and_(active.c.location_id == lvl.location_id, active.c.sku_id == lvl.sku_id))
+            .where(lvl.reserved != func.coalesce(active.c.total, 0)))
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def count_levels(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(StockLevel)) or 0
+
+
+def get_transfer(session: Session, from_location_id: int, transfer_id: uuid.UUID, *, lock: bool = False):
+    stmt = select(Transfer).where(Transfer.from_location_id == from_location_id, Transfer.id == transfer_id)
+    return session.scalar(stmt.with_for_update() if lock else stmt)
+
+
+def find_transfer(session: Session, transfer_id: uuid.UUID, *, lock: bool = False) -> Transfer | None:
+    stmt = select(Transfer).where(Transfer.id == transfer_id)
+    return session.scalar(stmt.with_for_update() if lock else stmt)
+
+
+def transfers_page(session: Session, location_ids: Collection[int] | None, *, limit: int, offset: int):
+    stmt = select(Transfer)
+    if location_ids is not None:
+        ids = list(location_ids)
+        stmt = stmt.where(Transfer.from_location_id.in_(ids) | Transfer.to_location_id.in_(ids))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(session.scalars(stmt.order_by(Transfer.created_at.desc()).limit(limit).offset(offset))), total
+
+
+def add(session: Session, obj: Any) -> None:
+    session.add(obj)
+    session.flush()
+
+
+def counts_page(session: Session, location_id: int, *, limit: int, offset: int):
+    stmt = select(CycleCount).where(CycleCount.location_id == location_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(session.scalars(stmt.order_by(CycleCount.posted_at.desc()).limit(limit).offset(offset))), total
