@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     sql_echo: bool = False
 
     @model_validator(mode="after")
-    def _refuse_insecure_defaults(self) -> "Settings":
+    def _refuse_insecure_defaults(self) -> Settings:
         if self.environment == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
             raise ValueError("ZHONGTAI_SECRET_KEY must be set to a random value of 32+ characters in production")
         return self

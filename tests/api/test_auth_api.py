@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zhongtai.kernel.auth import Role
 from tests import factories as f
+from zhongtai.kernel.auth import Role
 
 
 class TestToken:

@@ -6,9 +6,9 @@ import threading
 
 from sqlalchemy import func, select
 
+from tests import factories as f
 from zhongtai.kernel.auth import Role
 from zhongtai.stores.models import Store
-from tests import factories as f
 
 BODY = {"code": "IDEM1", "name": "幂等店", "latitude": 31.2, "longitude": 121.4}
 

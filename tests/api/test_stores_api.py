@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zhongtai.kernel.auth import Role
 from tests import factories as f
+from zhongtai.kernel.auth import Role
 
 NEW_STORE = {"code": "HZ001", "name": "杭州 西湖店", "city": "杭州", "latitude": 30.2741, "longitude": 120.1551,
              "delivery_radius_km": 3, "processing_services": ["fish_cleaning"],

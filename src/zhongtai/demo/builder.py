@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from zhongtai.demo.stores import STORES, WAREHOUSE
 from zhongtai.kernel.auth import Principal, Role
 from zhongtai.staff import service as staff_service
 from zhongtai.staff.schemas import UserCreate
 from zhongtai.stores import service as stores_service
 from zhongtai.stores.schemas import StoreCreate
-from zhongtai.demo.stores import STORES, WAREHOUSE
 
 SYSTEM = Principal(kind="user", id=0, name="demo", role=Role.HQ_ADMIN, all_stores=True)
 DEMO_PASSWORD = "zhongtai-demo"

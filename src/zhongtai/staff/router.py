@@ -15,7 +15,13 @@ from zhongtai.kernel.pagination import Page, PageParams, page_params
 from zhongtai.staff import service
 from zhongtai.staff.models import ApiClient, User
 from zhongtai.staff.schemas import (
-    ApiClientCreate, ApiClientCreated, ApiClientRead, Token, UserCreate, UserRead, UserUpdate,
+    ApiClientCreate,
+    ApiClientCreated,
+    ApiClientRead,
+    Token,
+    UserCreate,
+    UserRead,
+    UserUpdate,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["auth & staff"])

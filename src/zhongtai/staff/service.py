@@ -8,7 +8,13 @@ from sqlalchemy.orm import Session
 
 from zhongtai.kernel import clock, outbox
 from zhongtai.kernel.auth import (
-    Principal, Role, api_key_matches, api_key_prefix, hash_password, new_api_key, verify_password,
+    Principal,
+    Role,
+    api_key_matches,
+    api_key_prefix,
+    hash_password,
+    new_api_key,
+    verify_password,
 )
 from zhongtai.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from zhongtai.staff import policies, repository
