@@ -14,15 +14,15 @@ from zhongtai import __version__
 from zhongtai.config import Settings, get_settings
 from zhongtai.db.session import get_engine, session_factory
 from zhongtai.deps import SessionDep
-from zhongtai.kernel import http
+from zhongtai.kernel import http, jobs
 from zhongtai.kernel.idempotency import IdempotencyMiddleware
 from zhongtai.kernel.logging import configure as configure_logging
 from zhongtai.kernel.relay import start_background_relay
-from zhongtai.registry import ROUTERS, load_handlers
+from zhongtai.registry import JOBS, ROUTERS, load_handlers
 
 
 def create_app(settings: Settings | None = None, *, run_relay: bool = False) -> FastAPI:
-    """Build the application for `settings`; `run_relay` starts the outbox relay with it (serve does)."""
+    """Build the application for `settings`; `run_relay` starts the outbox relay and periodic jobs (serve does)."""
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
     engine = get_engine(settings)
@@ -31,7 +31,10 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = False) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         relay = start_background_relay(engine, settings) if run_relay else None
+        job_threads, jobs_stop = jobs.start(engine, JOBS()) if run_relay else ([], None)
         yield
+        if jobs_stop:
+            jobs_stop.set()
         if relay:
             thread, stop, worker = relay
             stop.set()

@@ -28,3 +28,11 @@ def load_handlers() -> None:
     load_models()
     for d in DOMAINS:
         importlib.import_module(f"zhongtai.{d}.handlers")
+
+
+def JOBS():  # noqa: N802
+    """Periodic jobs `serve` runs beside the outbox relay."""
+    from zhongtai.inventory import service as inventory
+    from zhongtai.kernel.jobs import Job
+
+    return [Job("inventory.expire_reservations", lambda s: inventory.expire_due(s), every_seconds=15)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zhongtai.cli import db, demo, outbox, serve, users
+from zhongtai.cli import db, demo, inventory, outbox, serve, users
 
 app = typer.Typer(help="zhongtai 中台 — omnichannel retail middle platform.", no_args_is_help=True,
                   add_completion=False)
@@ -13,6 +13,7 @@ app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(inventory.app, name="inventory")
 
 
 def main() -> None:

@@ -19,6 +19,9 @@ err_console = Console(stderr=True)
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session committed once when the command succeeds; a domain error exits 2 with its code."""
+    from zhongtai.registry import load_models
+
+    load_models()  # every mapper configured, whichever domain the command touches
     try:
         with session_scope() as session:
             yield session
