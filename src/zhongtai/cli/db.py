@@ -10,7 +10,7 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
 @app.command("upgrade")
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Upgrade the schema to the latest (or a given) revision."""
     from zhongtai.config import get_settings
     from zhongtai.db import migrate

@@ -19,7 +19,7 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
+def upgrade(engine: Engine | None = None, revision: str = "heads") -> None:
     """Bring the database schema up to `revision`."""
     engine = engine or get_engine()
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -29,7 +29,8 @@ def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine | None = None) -> str | None:
+    """The revision(s) the database is at, comma-separated ('' if empty)."""
     from alembic.runtime.migration import MigrationContext
 
     with (engine or get_engine()).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
