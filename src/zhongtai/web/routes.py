@@ -11,9 +11,8 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from zhongtai.deps import SessionDep
 from zhongtai.kernel.errors import RateLimited
 from zhongtai.staff.service import InvalidCredentials
-from zhongtai.web import auth, nav, stores_view
+from zhongtai.web import auth, csrf, nav, stores_view
 from zhongtai.web.auth import ViewerDep
-from zhongtai.web.csrf import CsrfFailed, CsrfProtected, check as check_csrf
 from zhongtai.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,23 +42,23 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
           next_: NextForm = auth.HOME):
     """Sign in with username and password; a failure shows the form again with the reason."""
     try:
-        check_csrf(request, csrf_token)
+        csrf.check(request, csrf_token)
         user = auth.check_credentials(request, session, username=username, password=password)
-    except (CsrfFailed, InvalidCredentials, RateLimited) as exc:
+    except (csrf.CsrfFailed, InvalidCredentials, RateLimited) as exc:
         context = {"next": auth.safe_next(next_), "username": username, "error": exc.code}
         return render(request, "login.html", context, status=exc.status)
     auth.sign_in(request, user)
     return _see_other(auth.safe_next(next_))
 
 
-@router.post("/console/logout", dependencies=[CsrfProtected])
+@router.post("/console/logout", dependencies=[csrf.CsrfProtected])
 def logout(request: Request) -> RedirectResponse:
     """Sign out of the console."""
     auth.sign_out(request)
     return _see_other("/console/login")
 
 
-@router.post("/console/locale", dependencies=[CsrfProtected])
+@router.post("/console/locale", dependencies=[csrf.CsrfProtected])
 def switch_locale(request: Request, locale: Annotated[Literal["zh", "en"], Form()],
                   next_: NextForm = auth.HOME) -> RedirectResponse:
     """Show the console in Chinese or English from now on."""
