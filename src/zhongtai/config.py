@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 12
     idempotency_ttl_hours: int = 24
     default_locale: Literal["zh", "en"] = "zh"
+    # Orders and fulfilment
+    routing_radius_km: float = 20.0
+    payment_window_minutes: int = 15
+    fulfilment_hold_hours: int = 48
+    pickup_window_hours: int = 24
+    picking_cost_fen_per_minute: int = 50
+    delivery_base_fee_fen: int = 400
+    delivery_fee_per_km_fen: int = 100
     log_level: str = "INFO"
     log_json: bool = False
     sql_echo: bool = False

@@ -6,7 +6,7 @@ import importlib
 
 from fastapi import APIRouter
 
-DOMAINS = ("staff", "stores", "catalog", "inventory")
+DOMAINS = ("staff", "stores", "catalog", "inventory", "orders")
 MODEL_MODULES = ("zhongtai.kernel.outbox", "zhongtai.kernel.idempotency",
                  *(f"zhongtai.{d}.models" for d in DOMAINS))
 
@@ -35,4 +35,7 @@ def JOBS():  # noqa: N802
     from zhongtai.inventory import service as inventory
     from zhongtai.kernel.jobs import Job
 
-    return [Job("inventory.expire_reservations", lambda s: inventory.expire_due(s), every_seconds=15)]
+    from zhongtai.orders import service as orders
+
+    return [Job("inventory.expire_reservations", lambda s: inventory.expire_due(s), every_seconds=15),
+            Job("orders.cancel_no_shows", lambda s: orders.cancel_no_shows(s), every_seconds=60)]

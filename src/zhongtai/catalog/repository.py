@@ -81,3 +81,11 @@ def store_price_rows(session: Session, store_id: int, *, limit: int, offset: int
 
 def category_paths(session: Session, category_ids: Collection[int]) -> dict[int, str]:
     return dict(session.execute(select(Category.id, Category.path).where(Category.id.in_(list(category_ids)))).all())
+
+
+def skus_with_overrides(session: Session, codes: Collection[str], store_ids: Collection[int]):
+    """SKUs by code joined with their price overrides at the given stores, in one query."""
+    stmt = (select(Sku, StorePrice.store_id, StorePrice.price_fen)
+            .outerjoin(StorePrice, (StorePrice.sku_id == Sku.id) & StorePrice.store_id.in_(list(store_ids) or [-1]))
+            .where(Sku.code.in_(list(codes))))
+    return session.execute(stmt).all()

@@ -180,3 +180,18 @@ def prices_at(session: Session, *, store_id: int, skus: Collection[Sku]) -> dict
 
 def category_paths(session: Session, *, category_ids: Collection[int]) -> dict[int, str]:
     return repository.category_paths(session, set(category_ids))
+
+
+def skus_with_prices(session: Session, *, codes: Collection[str], store_ids: Collection[int]):
+    """SKUs for every code (UnknownSkus otherwise) and the price overrides at `store_ids`, in one query:
+    ({code: Sku}, {(store_id, sku_id): price_fen})."""
+    skus: dict[str, Sku] = {}
+    overrides: dict[tuple[int, int], int] = {}
+    for sku, store_id, price in repository.skus_with_overrides(session, set(codes), set(store_ids)):
+        skus[sku.code] = sku
+        if store_id is not None:
+            overrides[(store_id, sku.id)] = price
+    missing = sorted(set(codes) - set(skus))
+    if missing:
+        raise UnknownSkus(detail={"unknown": missing})
+    return skus, overrides

@@ -56,9 +56,11 @@ class Doc:
     occurred_at: datetime | None = None
 
 
-def resolve_lines(session: Session, lines: Sequence[Qty]) -> list[tuple[Sku, int]]:
-    """(SKU, amount) per distinct SKU, in SKU id order; refuses unknown SKUs and amounts in the wrong unit."""
-    skus = catalog.skus_by_codes(session, codes={line.sku_code for line in lines})
+def resolve_lines(session: Session, lines: Sequence[Qty], skus: dict[str, Sku] | None = None) -> list[tuple[Sku, int]]:
+    """(SKU, amount) per distinct SKU, in SKU id order; refuses unknown SKUs and amounts in the wrong unit.
+
+    `skus` (by code) may be given when the caller already loaded them."""
+    skus = skus if skus is not None else catalog.skus_by_codes(session, codes={line.sku_code for line in lines})
     wrong = sorted({line.sku_code for line in lines if skus[line.sku_code].unit != line.unit})
     if wrong:
         raise UnitMismatch(detail={"sku_codes": wrong, "hint": "use weight_g for gram SKUs, quantity for piece SKUs"})
@@ -89,6 +91,8 @@ def _post(session: Session, *, location_id: int, sku: Sku, delta: int, kind: str
                 "source_id": doc.source_id, "actor": doc.actor, "occurred_at": doc.occurred_at or clock.now()}
     rows = []
     if delta < 0 and sku.is_fresh:
+        # The level row first: a SKU's batches are only locked by whoever holds its level, so no deadlocks.
+        repository.lock_levels(session, location_id, [sku.id])
         takes, left = policies.fefo_take(repository.open_batches(session, location_id, sku.id), -delta)
         for batch_id, taken in takes:
             repository.take_from_batch(session, location_id, batch_id, taken)
@@ -158,26 +162,58 @@ def reserve(session: Session, *, location_id: int, reservation_in: ReservationCr
     existing = repository.reservation_by_key(session, location_id, reservation_in.idempotency_key)
     if existing is not None:
         return _same_reservation(session, existing, lines), False
-    allocs = _allocations(session, location_id, reservation_in.channel, [s for s, _ in lines])
-    values = {"location_id": location_id, "id": _new_id(), "idempotency_key": reservation_in.idempotency_key,
-                  "channel": reservation_in.channel, "reference": reservation_in.reference, "status": "active",
-                  "created_at": clock.now(), "expires_at": clock.now() + timedelta(seconds=reservation_in.ttl_seconds)}
-    if not repository.insert_reservation_if_new(session, values):  # a concurrent twin won the key
+    rid = reserve_lines(session, location_id=location_id, lines=lines, channel=reservation_in.channel,
+                        idempotency_key=reservation_in.idempotency_key, reference=reservation_in.reference,
+                        ttl_seconds=reservation_in.ttl_seconds)
+    if rid is None:  # a concurrent twin won the key
         twin = repository.reservation_by_key(session, location_id, reservation_in.idempotency_key)
         return _same_reservation(session, twin, lines), False
-    repository.add_reservation_lines(session, [{"location_id": location_id, "reservation_id": values["id"],
-                                                    "sku_id": s.id, "quantity": q} for s, q in lines])
-    outbox.record(session, ReservationCreated(
-        location_id=location_id, reservation_id=str(values["id"]), reference=values["reference"],
-        channel=values["channel"], expires_at=values["expires_at"].isoformat(),
-        lines=[{"sku_id": s.id, "quantity": q} for s, q in lines]), store_id=location_id)
-    session.flush()  # everything before the row locks: they are held only from here to the commit
+    return repository.get_reservation(session, location_id, rid), True
+
+
+def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[Sku, int]], channel: str,
+                  idempotency_key: str, reference: str, ttl_seconds: int,
+                  allocs: dict[int, policies.Allocation] | None = None,
+                  reservation_id: uuid.UUID | None = None) -> uuid.UUID | None:
+    """Reserve resolved (SKU, amount) lines in a few statements; the reservation id, or None if the key
+    already exists. Raises InsufficientStock (the caller's transaction must roll back)."""
+    if allocs is None:
+        allocs = _allocations(session, location_id, channel, [s for s, _ in lines])
+    values = dict(location_id=location_id, id=reservation_id or _new_id(), idempotency_key=idempotency_key, channel=channel,
+                  reference=reference, status="active", created_at=clock.now(),
+                  expires_at=clock.now() + timedelta(seconds=ttl_seconds))
+    if not repository.insert_reservation_if_new(session, values):
+        return None
+    repository.add_reservation_lines(session, [dict(location_id=location_id, reservation_id=values["id"],
+                                                    sku_id=s.id, quantity=q) for s, q in lines])
+    # The row locks are taken last and held only until the commit; the events are written with it.
     _take_stock(session, location_id, lines, allocs, values["id"])
-    return repository.get_reservation(session, location_id, values["id"]), True
+    outbox.record(session, ReservationCreated(
+        location_id=location_id, reservation_id=str(values["id"]), reference=reference, channel=channel,
+        expires_at=values["expires_at"].isoformat(), lines=[{"sku_id": s.id, "quantity": q} for s, q in lines]),
+        store_id=location_id)
+    return values["id"]
+
+
+def promisable_at(session: Session, *, location_ids: Sequence[int], channel: str, lines: Sequence[tuple[Sku, int]]):
+    """What each location may promise the channel now, per SKU id, and the allocation rules used
+    (one stock read, one allocation read); pass the rules on to `reserve_lines`."""
+    skus = [s for s, _ in lines]
+    rows = repository.levels_for_skus(session, [s.id for s in skus], location_ids)
+    allocs = _allocations_many(session, location_ids, channel, skus)
+    out: dict[int, dict[int, int]] = {loc: {} for loc in location_ids}
+    for loc, sku_id, on_hand, reserved, safety in rows:
+        out[loc][sku_id] = policies.promisable(on_hand, reserved, safety, allocs[(loc, sku_id)])
+    return out, allocs
 
 
 def _take_stock(session: Session, location_id: int, lines, allocs, reservation_id) -> None:
     doc = Doc(source_type="reservation", source_id=str(reservation_id))
+    with session.no_autoflush:  # the events go out with the commit, in one statement
+        _take_each(session, location_id, lines, allocs, doc)
+
+
+def _take_each(session: Session, location_id: int, lines, allocs, doc: Doc) -> None:
     for sku, qty in lines:  # SKU id order: concurrent multi-line reservations lock rows in one order
         alloc = allocs[sku.id]
         level = repository.try_reserve(session, location_id, sku.id, qty, alloc.online_percent, alloc.walk_in_buffer)
@@ -370,6 +406,7 @@ def ship_transfer(session: Session, *, transfer_id: uuid.UUID, actor: str) -> Tr
     transfer = get_transfer(session, transfer_id=transfer_id, lock=True)
     _transition(transfer, "draft")
     skus = catalog.skus_by_ids(session, ids=[ln["sku_id"] for ln in transfer.lines])
+    repository.lock_levels(session, transfer.from_location_id, list(skus))  # levels before batches, as in _post
     doc = Doc(source_type="transfer", source_id=str(transfer.id), actor=actor)
     shipped = []
     for line in transfer.lines:

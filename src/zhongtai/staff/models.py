@@ -48,6 +48,8 @@ class ApiClient(TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     key_prefix: Mapped[str] = mapped_column(String(32), unique=True)
     key_hash: Mapped[str] = mapped_column(String(128))
+    # Shared secret for HMAC-signed callbacks from this partner (and webhooks to it); shown once.
+    signing_secret: Mapped[str] = mapped_column(String(100), default="")
     scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     all_stores: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -113,7 +113,8 @@ def create_api_client(session: SessionDep, _: HQPrincipal, client_in: ApiClientC
     """Register a connected system; the API key is in this response only."""
     client, key = service.create_api_client(session, client_in=client_in)
     store_ids = service.store_ids_of_client(session, client_id=client.id)
-    return ApiClientCreated.model_validate({**_client_read(client, store_ids), "api_key": key})
+    return ApiClientCreated.model_validate({**_client_read(client, store_ids), "api_key": key,
+                                            "signing_secret": client.signing_secret})
 
 
 @router.delete("/api-clients/{client_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -13,6 +13,7 @@ ClientKind = Literal["pos", "erp", "ecommerce", "crm", "partner"]
 SCOPES = (
     "stores:read", "catalog:read", "catalog:write", "inventory:read", "inventory:write",
     "orders:read", "orders:write", "members:read", "members:write", "ingest:write", "events:read",
+    "delivery:write",
 )
 Scope = Literal[SCOPES]  # type: ignore[valid-type]
 
@@ -88,3 +89,4 @@ class ApiClientRead(BaseModel):
 
 class ApiClientCreated(ApiClientRead):
     api_key: str = Field(description="Shown once; store it in the connected system's secret store.")
+    signing_secret: str = Field(description="Shown once; HMAC-SHA256 key for signed callbacks and webhooks.")

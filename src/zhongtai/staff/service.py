@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from sqlalchemy.orm import Session
 
-from zhongtai.kernel import clock, outbox
+from zhongtai.kernel import clock, outbox, signing
 from zhongtai.kernel.auth import (
     Principal,
     Role,
@@ -189,7 +189,8 @@ def create_api_client(session: Session, *, client_in: ApiClientCreate) -> tuple[
     store_ids = _store_ids(session, client_in.store_codes)
     key, prefix, key_hash = new_api_key()
     client = ApiClient(code=client_in.code, name=client_in.name, kind=client_in.kind, key_prefix=prefix,
-                       key_hash=key_hash, scopes=sorted(set(client_in.scopes)), all_stores=client_in.all_stores)
+                       key_hash=key_hash, scopes=sorted(set(client_in.scopes)), all_stores=client_in.all_stores,
+                       signing_secret=signing.new_secret())
     session.add(client)
     session.flush()
     repository.set_client_stores(session, client.id, store_ids)
@@ -215,3 +216,11 @@ def list_api_clients(session: Session, *, limit: int, offset: int):
 
 def store_ids_of_client(session: Session, *, client_id: int) -> list[int]:
     return repository.store_ids_of_client(session, client_id)
+
+
+def signing_secret(session: Session, *, client_id: int) -> str:
+    """The client's HMAC secret, for verifying its signed callbacks."""
+    client = repository.get_client(session, client_id)
+    if client is None or not client.is_active:
+        raise InvalidApiKey()
+    return client.signing_secret

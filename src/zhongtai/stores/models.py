@@ -37,3 +37,5 @@ class Store(TimestampMixin, Base):
     delivery_radius_km: Mapped[float] = mapped_column(Double, default=0.0)
     # e.g. ["fish_cleaning", "meat_cutting"]
     processing_services: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Open online orders the store can work at once; routing skips a store at capacity (0: no limit).
+    order_capacity: Mapped[int] = mapped_column(default=40)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 
 from sqlalchemy import Select, func, or_, select
@@ -52,3 +53,17 @@ def active_locations(session: Session, kinds: Collection[str]) -> list[tuple]:
     stmt = (select(Store.id, Store.code, Store.name, Store.kind, Store.latitude, Store.longitude)
             .where(Store.status == "active", Store.kind.in_(list(kinds))).order_by(Store.id))
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def near(session: Session, *, origin: tuple[float, float] | None, radius_km: float, kinds: Collection[str],
+         store_id: int | None = None) -> list[Store]:
+    """Active stores of `kinds` inside a bounding box around `origin` (or just `store_id`)."""
+    stmt = select(Store).where(Store.status == "active", Store.kind.in_(list(kinds)))
+    if store_id is not None:
+        stmt = stmt.where(Store.id == store_id)
+    elif origin is not None:
+        dlat = radius_km / 111.0
+        dlon = radius_km / max(1e-6, 111.0 * math.cos(math.radians(origin[0])))
+        stmt = stmt.where(Store.latitude.between(origin[0] - dlat, origin[0] + dlat),
+                          Store.longitude.between(origin[1] - dlon, origin[1] + dlon))
+    return list(session.scalars(stmt.order_by(Store.id)))

@@ -47,6 +47,7 @@ class StoreBase(BaseModel):
     pickup_enabled: bool = True
     delivery_radius_km: float = Field(default=0.0, ge=0, le=100)
     processing_services: list[str] = Field(default_factory=list, max_length=20)
+    order_capacity: int = Field(default=40, ge=0, le=10_000)
 
 
 class StoreCreate(StoreBase):
@@ -69,6 +70,7 @@ class StoreUpdate(BaseModel):
     pickup_enabled: bool | None = None
     delivery_radius_km: float | None = Field(default=None, ge=0, le=100)
     processing_services: list[str] | None = Field(default=None, max_length=20)
+    order_capacity: int | None = Field(default=None, ge=0, le=10_000)
 
 
 class StoreRead(StoreBase):

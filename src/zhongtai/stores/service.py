@@ -83,3 +83,9 @@ def ids_for_codes(session: Session, *, codes) -> dict[str, int]:
 def active_locations(session: Session, *, kinds=("store", "warehouse")) -> list[tuple]:
     """(id, code, name, kind, latitude, longitude) of every active store or warehouse of `kinds`."""
     return repository.active_locations(session, kinds)
+
+
+def near(session: Session, *, origin: tuple[float, float] | None, radius_km: float, kinds=("store",),
+         store_id: int | None = None) -> list[Store]:
+    """Active locations around a point (bounding box; callers measure exact distance), or one store."""
+    return repository.near(session, origin=origin, radius_km=radius_km, kinds=kinds, store_id=store_id)
