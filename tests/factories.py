@@ -92,3 +92,25 @@ def stock(session: Session, store: Store, sku, amount: int, *, best_before=None)
                                                                         **{key: amount})],
                       doc=inventory.Doc(source_type="receipt", source_id="test"))
     session.commit()
+
+
+# --- members ------------------------------------------------------------------------------------------
+
+def phone() -> str:
+    """A fresh, valid mainland mobile number."""
+    return f"139{next(_seq):08d}"
+
+
+def member(session: Session, *, phone: str | None = None, verified: bool = True, store: Store | None = None,
+           name: str = "", birthday=None, identities: list[dict] = (), channel: str = "pos"):
+    """A member joined through the members service (a POS card if no identity is given)."""
+    from zhongtai.members import service as members
+    from zhongtai.members.schemas import IdentityIn, ProfileIn
+
+    idents = [IdentityIn(kind="phone", value=phone, verified=verified)] if phone else []
+    idents += [IdentityIn(**i) for i in identities]
+    result = members.join(session, channel=channel, actor="tests",
+                          identities=idents or [IdentityIn(kind="pos_card", value=f"CARD{next(_seq):08d}")],
+                          profile=ProfileIn(display_name=name, birthday=birthday), store_id=store.id if store else None)
+    session.commit()
+    return result.member

@@ -6,7 +6,7 @@ import importlib
 
 from fastapi import APIRouter
 
-DOMAINS = ("staff", "stores", "catalog", "inventory", "orders")
+DOMAINS = ("staff", "stores", "catalog", "inventory", "orders", "members")
 MODEL_MODULES = ("zhongtai.kernel.outbox", "zhongtai.kernel.idempotency",
                  *(f"zhongtai.{d}.models" for d in DOMAINS))
 

@@ -318,3 +318,54 @@ class TestStatementBudget:
         finally:
             event.remove(engine, "before_cursor_execute", count)
         assert len(statements) <= 15, "\n".join(statements)
+
+
+class TestSubstitutionAndShipping:
+    def test_short_line_substituted_when_customer_chose_it(self, client, db, shop):
+        alt = f.catalog_sku(db, price=3290)
+        f.stock(db, shop["near"], alt, 4)
+        order = _order(client, shop, substitution="substitute",
+                       lines=[{"sku_code": shop["rice"].code, "quantity": 2}]).json()
+        mgr = f.as_role(client, db, Role.STORE_MANAGER, [shop["near"]])
+        for step in ("accept", "start-picking"):
+            _step(client, mgr, order["id"], step)
+        resp = _step(client, mgr, order["id"], "ready", {"picked": [
+            {"line_no": 1, "picked": 1, "substitute": {"sku_code": alt.code, "quantity": 1}}]})
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        sub = next(ln for ln in body["lines"] if ln["substitute_of"] == 1)
+        assert sub["sku_code"] == alt.code and sub["amount_fen"] == 2990  # never more than the original
+        assert body["refunded_fen"] == 0 and "substituted" in [e["kind"] for e in body["timeline"]]
+        assert _stock(client, db, shop["near"], alt)["on_hand"] == 3
+        _verify(client, db)
+
+    def test_ship_from_warehouse_to_completion(self, client, db, shop):
+        order = _order(client, shop, mode="ship", lines=[{"sku_code": shop["rice"].code, "quantity": 5}]).json()
+        assert order["groups"][0]["location_id"] == shop["wh"].id
+        hq = f.as_role(client, db, Role.HQ_ADMIN)
+        for step in ("accept", "start-picking", "ready", "ship"):
+            assert _step(client, hq, order["id"], step).status_code == 200, step
+        done = _step(client, hq, order["id"], "complete")
+        assert done.json()["status"] == "completed"
+        assert _stock(client, db, shop["wh"], shop["rice"])["on_hand"] == 95
+
+    def test_split_order_shows_partial_states(self, client, db, shop):
+        f.stock(db, shop["far"], shop["rice"], 5)
+        other = f.catalog_sku(db)
+        f.stock(db, shop["near"], other, 3)
+        order = _order(client, shop, allow_split=True, lines=[
+            {"sku_code": shop["rice"].code, "quantity": 12}, {"sku_code": other.code, "quantity": 1}]).json()
+        hq = f.as_role(client, db, Role.HQ_ADMIN)
+        first = _step(client, hq, order["id"], "accept", group=1)
+        assert first.json()["status"] == "placed"  # the order is as far along as its slowest group
+        cancel = client.post(f"/api/v1/orders/{order['id']}/cancel", headers=hq, json={"reason": "顾客取消"})
+        assert cancel.json()["status"] == "cancelled"
+        _verify(client, db)
+
+    def test_board_lists_the_stores_queue_with_pick_lists(self, client, db, shop):
+        order = _order(client, shop).json()
+        mgr = f.as_role(client, db, Role.STORE_MANAGER, [shop["near"]])
+        board = client.get(f"/api/v1/fulfilment/board?location_id={shop['near'].id}", headers=mgr).json()
+        assert [b["order_id"] for b in board] == [order["id"]]
+        assert len(board[0]["pick_list"]) == 2 and board[0]["allowed_next"] == ["accepted", "cancelled"]
+        assert client.get(f"/api/v1/fulfilment/board?location_id={shop['far'].id}", headers=mgr).status_code == 404
