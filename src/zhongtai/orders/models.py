@@ -38,6 +38,8 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(32), default="placed")
     payment_status: Mapped[str] = mapped_column(String(16), default="pending")
     member_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    # Set when a member merge moved this order to the survivor, so an undone merge can move it back.
+    merged_from_member_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     guide_user_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     external_ref: Mapped[str] = mapped_column(String(100), default="")
     contact: Mapped[dict] = mapped_column(JSONType, default=dict)  # name, phone, address, lat/lon

@@ -116,3 +116,27 @@ def complaints(session: Session, location_ids: Collection[int] | None, status: s
 
 def get_feedback(session: Session, feedback_id: uuid.UUID) -> Feedback | None:
     return session.scalar(select(Feedback).where(Feedback.id == feedback_id))
+
+
+def move_member(session: Session, from_id: int, to_id: int) -> int:
+    from sqlalchemy import func as f
+    from sqlalchemy import update
+
+    stmt = (update(Order).where(Order.member_id == from_id)
+            .values(member_id=to_id, merged_from_member_id=f.coalesce(Order.merged_from_member_id, from_id)))
+    return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount or 0
+
+
+def unmove_member(session: Session, survivor_id: int, merged_id: int) -> int:
+    from sqlalchemy import update
+
+    stmt = (update(Order).where(Order.member_id == survivor_id, Order.merged_from_member_id == merged_id)
+            .values(member_id=merged_id, merged_from_member_id=None))
+    return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount or 0
+
+
+def anonymise(session: Session, member_ids: Collection[int]) -> int:
+    from sqlalchemy import update
+
+    stmt = update(Order).where(Order.member_id.in_(list(member_ids))).values(contact={})
+    return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount or 0

@@ -682,3 +682,20 @@ def resolve_complaint(session: Session, *, principal: Principal, feedback_id: uu
     fb.ticket_status, fb.resolution = "resolved", resolution
     session.flush()
     return fb
+
+
+# --- members ------------------------------------------------------------------------------------------
+
+def move_member_orders(session: Session, *, from_member_id: int, to_member_id: int) -> int:
+    """Set-based: every order of one member moves to another (a merge)."""
+    return repository.move_member(session, from_member_id, to_member_id)
+
+
+def unmove_member_orders(session: Session, *, survivor_id: int, merged_id: int) -> int:
+    """Undo `move_member_orders` for the orders that came from `merged_id`."""
+    return repository.unmove_member(session, survivor_id, merged_id)
+
+
+def anonymise_member_orders(session: Session, *, member_ids: Sequence[int]) -> int:
+    """Remove personal contact data from the orders of erased members; amounts and lines stay."""
+    return repository.anonymise(session, member_ids)
