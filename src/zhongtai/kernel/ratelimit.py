@@ -7,6 +7,7 @@ from functools import lru_cache
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette.requests import Request
 
 from zhongtai.kernel.errors import RateLimited
 
@@ -14,6 +15,12 @@ from zhongtai.kernel.errors import RateLimited
 @lru_cache
 def _limiter(storage_uri: str) -> MovingWindowRateLimiter:
     return MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+
+def login_rate_key(request: Request, username: str) -> str:
+    """The key sign-in attempts count under (API and console alike): client address and username."""
+    host = request.client.host if request.client else "unknown"
+    return f"login:{host}:{username.lower()}"
 
 
 def hit(*, storage_uri: str, rule: str, key: str) -> None:

@@ -28,17 +28,12 @@ router = APIRouter(prefix="/api/v1", tags=["auth & staff"])
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def login_rate_key(request: Request, username: str) -> str:
-    host = request.client.host if request.client else "unknown"
-    return f"login:{host}:{username.lower()}"
-
-
 @router.post("/auth/token", response_model=Token)
 def token(request: Request, session: SessionDep, settings: SettingsDep,
           form: Annotated[OAuth2PasswordRequestForm, Depends()]):
     """Exchange username and password for a bearer token (OAuth2 password flow); rate limited."""
     ratelimit.hit(storage_uri=settings.rate_limit_storage, rule=settings.login_rate_limit,
-                  key=login_rate_key(request, form.username))
+                  key=ratelimit.login_rate_key(request, form.username))
     user = service.authenticate(session, username=form.username, password=form.password)
     access = issue_token(user_id=user.id, secret=settings.secret_key, ttl_minutes=settings.token_ttl_minutes,
                          token_version=user.token_version)

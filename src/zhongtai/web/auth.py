@@ -16,7 +16,6 @@ from zhongtai.kernel.auth import Principal
 from zhongtai.kernel.errors import Unauthorized, ZhongtaiError
 from zhongtai.staff import service as staff_service
 from zhongtai.staff.models import User
-from zhongtai.staff.router import login_rate_key
 from zhongtai.web import csrf
 
 HOME = "/console/"
@@ -80,7 +79,7 @@ def check_credentials(request: Request, session: Session, *, username: str, pass
     """The user with these credentials; attempts share the API's per-address-and-username rate limit."""
     settings = request.app.state.settings
     ratelimit.hit(storage_uri=settings.rate_limit_storage, rule=settings.login_rate_limit,
-                  key=login_rate_key(request, username))
+                  key=ratelimit.login_rate_key(request, username))
     return staff_service.authenticate(session, username=username, password=password)
 
 

@@ -22,7 +22,7 @@ def catalogue(locale: str) -> dict[str, str]:
 
 def locale_of(request: Request) -> str:
     """The locale chosen in this session, else the configured default."""
-    chosen = request.session.get("locale")
+    chosen = request.session.get("locale") if "session" in request.scope else None
     return chosen if chosen in LOCALES else request.app.state.settings.default_locale
 
 

@@ -11,19 +11,25 @@ from zhongtai.kernel.auth import Role
 class NavItem:
     label: str  # message key
     href: str | None = None  # None: the page does not exist yet ("coming soon")
+    per_store: bool = False  # the page is about one store: the link keeps the store being looked at
 
 
 _STORES = NavItem("nav.stores", "/console/")
 _MY_STORE = NavItem("nav.my_store", "/console/")
+_STOCK = NavItem("nav.stock", "/console/stock", per_store=True)
+_FIND = NavItem("nav.find", "/console/stock/find", per_store=True)
+_EXPIRING = NavItem("nav.expiring", "/console/stock/expiring", per_store=True)
+_MOVEMENTS = NavItem("nav.movements", "/console/stock/movements", per_store=True)
 _STAFF = NavItem("nav.staff")
 _INTEGRATIONS = NavItem("nav.integrations")
 _OVERVIEW = NavItem("nav.overview")
 _MY_CUSTOMERS = NavItem("nav.my_customers")
 
+_INVENTORY = (_STOCK, _FIND, _EXPIRING, _MOVEMENTS)
 NAV: dict[Role, tuple[NavItem, ...]] = {
-    Role.HQ_ADMIN: (_STORES, _STAFF, _INTEGRATIONS, _OVERVIEW),
-    Role.STORE_MANAGER: (_MY_STORE, _STAFF),
-    Role.GUIDE: (_MY_STORE, _MY_CUSTOMERS),
+    Role.HQ_ADMIN: (_STORES, *_INVENTORY, _STAFF, _INTEGRATIONS, _OVERVIEW),
+    Role.STORE_MANAGER: (_MY_STORE, *_INVENTORY, _STAFF),
+    Role.GUIDE: (_MY_STORE, _STOCK, _FIND, _MY_CUSTOMERS),
 }
 
 

@@ -1,4 +1,4 @@
-"""Console routes (server-rendered, Jinja2 + HTMX): sign-in, language, and the stores page."""
+"""Console routes (server-rendered, Jinja2 + HTMX): sign-in, language, the stores page, and the stock pages."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from zhongtai.deps import SessionDep
+from zhongtai.kernel import http
 from zhongtai.kernel.errors import RateLimited
 from zhongtai.staff.service import InvalidCredentials
-from zhongtai.web import auth, csrf, nav, stores_view
+from zhongtai.web import auth, csrf, errors, nav, stock_routes, stores_view
 from zhongtai.web.auth import ViewerDep
 from zhongtai.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(stock_routes.router)
+http.serve_error_pages("/console", errors.error_page)
 NextQuery = Annotated[str, Query(alias="next")]
 NextForm = Annotated[str, Form(alias="next")]
 SearchQuery = Annotated[str | None, Query(max_length=100)]
