@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     nats_url: str | None = None
     nats_stream: str = "ZHONGTAI"
+    nats_subject_prefix: str = "zhongtai"  # events go to <prefix>.<domain>.<event>
     token_ttl_minutes: int = 8 * 60
     login_rate_limit: str = "10/minute"
     rate_limit_storage: str = "memory://"

@@ -9,6 +9,9 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
+from zhongtai.catalog.models import Category, Sku
+from zhongtai.inventory import service as inventory_service
+from zhongtai.inventory.models import StockLevel
 from zhongtai.staff.models import User
 from zhongtai.stores.models import Store
 
@@ -56,11 +59,21 @@ class TestCli:
         assert "demo retailer built" in out and "admin" in out
         assert db.scalar(select(func.count(Store.id))) == 13
         assert db.scalar(select(func.count(User.id))) == 25
+        assert db.scalar(select(func.count(Category.id))) == 23
+        assert db.scalar(select(func.count(Sku.id))) == 2171
+        per_location = select(StockLevel.location_id, func.count()).group_by(StockLevel.location_id)
+        rows = dict(db.execute(per_location).all())
+        assert sorted(rows) == sorted(db.scalars(select(Store.id))) and min(rows.values()) > 300
+        report = inventory_service.verify(db)
+        assert report["levels_checked"] == sum(rows.values()) and not report["ledger_drift"]
+        assert not report["reserved_drift"]
         assert "already present" in zt("demo", "--no-serve").stdout
+        db.rollback()
+        assert db.scalar(select(func.count(Sku.id))) == 2171
 
     def test_outbox_relay_once_delivers_pending_events(self, zt):
-        zt("demo", "--no-serve")
-        assert "pending" in zt("outbox", "status").stdout
+        zt("users", "create", "--username", "relayed", "--password", "long-enough-1", "--role", "hq_admin")
+        assert zt("outbox", "status").stdout.startswith("pending 1")
         out = zt("outbox", "relay", "--once").stdout
-        assert "dispatched" in out and "failed 0" in out
+        assert "dispatched 1" in out and "failed 0" in out
         assert zt("outbox", "status").stdout.startswith("pending 0")

@@ -3,6 +3,7 @@ and a handler never applies one event twice."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import uuid
@@ -127,8 +128,9 @@ class TestNatsPublish:
 
         from zhongtai.kernel.nats import JetStreamPublisher
 
-        stream = f"ZT_TEST_{uuid.uuid4().hex[:8].upper()}"
-        publisher = JetStreamPublisher("nats://127.0.0.1:4222", stream)
+        tag = uuid.uuid4().hex[:8]
+        stream, prefix = f"ZT_TEST_{tag.upper()}", f"zttest{tag}"  # never overlaps a real stream's subjects
+        publisher = JetStreamPublisher("nats://127.0.0.1:4222", stream, prefix=prefix)
         try:
             _write(engine, Pinged(n=42))
             relay = Relay(engine, settings, publisher=publisher)
@@ -139,16 +141,27 @@ class TestNatsPublish:
                 nc = await nats.connect("nats://127.0.0.1:4222")
                 js = nc.jetstream()
                 info = await js.stream_info(stream)
-                sub = await js.pull_subscribe("zhongtai.tests.pinged", durable=None, stream=stream)
+                sub = await js.pull_subscribe(f"{prefix}.tests.pinged", durable=None, stream=stream)
                 msgs = await sub.fetch(1, timeout=5)
-                await js.delete_stream(stream)
                 await nc.close()
                 return info.state.messages, msgs[0]
 
             count, msg = asyncio.run(fetch())
             body = json.loads(msg.data)
-            assert count == 1 and msg.subject == "zhongtai.tests.pinged"
+            assert count == 1 and msg.subject == f"{prefix}.tests.pinged"
             assert body["type"] == "tests.pinged" and body["data"] == {"n": 42}
             assert msg.headers["Nats-Msg-Id"] == body["id"]
         finally:
             publisher.close()
+            asyncio.run(_delete_stream(stream))
+
+
+async def _delete_stream(name: str) -> None:
+    import nats
+
+    nc = await nats.connect("nats://127.0.0.1:4222")
+    try:
+        await nc.jetstream().delete_stream(name)
+    except Exception:  # noqa: BLE001 — already gone
+        pass
+    await nc.close()

@@ -17,12 +17,17 @@ def demo(
     """Build the demo retailer (鲜丰汇, Shanghai) on the configured database."""
     from zhongtai.db.migrate import upgrade
     from zhongtai.demo import builder
+    from zhongtai.demo.stores import STORES
 
     upgrade()
     with Progress(console=console, transient=True) as progress, unit_of_work() as session:
         task = progress.add_task("building demo retailer", total=builder.step_total())
         result = builder.build(session, step=lambda msg, n: progress.update(task, advance=n, description=msg))
-    console.print("demo retailer " + ("built" if result.created else "already present"))
+    if result.created:
+        console.print(f"demo retailer built: {len(STORES)} stores and a warehouse, {result.skus:,} SKUs, "
+                      f"{result.stock_rows:,} stock rows")
+    else:
+        console.print("demo retailer already present")
     table = Table(title=f"demo logins (password: {builder.DEMO_PASSWORD})")
     for col in ("username", "role", "stores"):
         table.add_column(col)

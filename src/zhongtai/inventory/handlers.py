@@ -12,7 +12,7 @@ def stock_topic(location_id: int) -> str:
     return f"stock:{location_id}"
 
 
-@outbox.handles("inventory.stock_changed")
+@outbox.handles("inventory.stock_changed", durable=False)
 def push_live_stock(_session: Session, evt: OutboxEvent) -> None:
     """Forward committed stock changes to the console's live feed for that location."""
     live.publish(stock_topic(evt.payload["location_id"]), {"type": "stock_changed", "event_id": str(evt.id),

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from zhongtai.db import dialect
@@ -21,22 +21,30 @@ from zhongtai.inventory.models import (
     StockMovement,
     Transfer,
 )
+from zhongtai.db.base import UTCDateTime
 from zhongtai.kernel import clock
+from zhongtai.kernel.ids import uuid7
 
 LEVEL_COLS = (StockLevel.on_hand, StockLevel.reserved, StockLevel.safety_stock)
+
+
+# Plain SQL that SQLite and PostgreSQL both speak: the dialect insert() constructs are not cached by
+# SQLAlchemy, and this statement runs once for every line of every receipt, sale and transfer.
+_ADD_ON_HAND = text(
+    "INSERT INTO stock_levels (location_id, sku_id, on_hand, reserved, safety_stock, updated_at) "
+    "VALUES (:location_id, :sku_id, :delta, 0, 0, :now) "
+    "ON CONFLICT (location_id, sku_id) DO UPDATE SET on_hand = stock_levels.on_hand + :delta, "
+    "reserved = stock_levels.reserved + :reserved_delta, updated_at = :now "
+    "RETURNING on_hand, reserved, safety_stock"
+).bindparams(bindparam("now", type_=UTCDateTime))
 
 
 def add_on_hand(session: Session, location_id: int, sku_id: int, delta: int,
                 reserved_delta: int = 0) -> tuple[int, int, int]:
     """on_hand += delta (creating the row if needed); returns (on_hand, reserved, safety_stock)."""
-    stmt = dialect.insert(session, StockLevel).values(
-        location_id=location_id, sku_id=sku_id, on_hand=delta, reserved=0, safety_stock=0, updated_at=clock.now())
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[StockLevel.location_id, StockLevel.sku_id],
-        set_={"on_hand": StockLevel.on_hand + delta, "reserved": StockLevel.reserved + reserved_delta,
-              "updated_at": clock.now()},
-    ).returning(*LEVEL_COLS)
-    return tuple(session.execute(stmt).one())  # type: ignore[return-value]
+    row = session.execute(_ADD_ON_HAND, {"location_id": location_id, "sku_id": sku_id, "delta": delta,
+                                         "reserved_delta": reserved_delta, "now": clock.now()}).one()
+    return tuple(row)  # type: ignore[return-value]
 
 
 def try_reserve(session: Session, location_id: int, sku_id: int, qty: int, percent: int, buffer: int):
@@ -107,10 +115,9 @@ def take_from_batch(session: Session, location_id: int, batch_id: uuid.UUID, qty
 
 
 def add_batch(session: Session, **values: Any) -> uuid.UUID:
-    batch = StockBatch(**values)
-    session.add(batch)
-    session.flush()
-    return batch.id
+    batch_id = uuid7()
+    session.execute(insert(StockBatch).values(id=batch_id, received_at=clock.now(), **values))
+    return batch_id
 
 
 def batch_best_before(session: Session, location_id: int, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, date | None]:
@@ -119,11 +126,12 @@ def batch_best_before(session: Session, location_id: int, ids: Collection[uuid.U
     return dict(rows.all())
 
 
-def insert_reservation_if_new(session: Session, values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on (location, idempotency key); True if this call created it."""
+def insert_reservation_if_new(session: Session, values: dict[str, Any]) -> Reservation | None:
+    """INSERT … ON CONFLICT DO NOTHING on (location, idempotency key) RETURNING the row: the new
+    reservation, loaded (no second read), or None if the key was already used."""
     stmt = dialect.insert(session, Reservation).values(**values).on_conflict_do_nothing(
-        index_elements=[Reservation.location_id, Reservation.idempotency_key]).returning(Reservation.id)
-    return session.execute(stmt).scalar_one_or_none() is not None
+        index_elements=[Reservation.location_id, Reservation.idempotency_key]).returning(Reservation)
+    return session.scalars(stmt).one_or_none()
 
 
 def reservation_by_key(session: Session, location_id: int, key: str) -> Reservation | None:

@@ -159,30 +159,28 @@ def reserve(session: Session, *, location_id: int, reservation_in: ReservationCr
     Returns (reservation, created). The same idempotency key returns the same reservation.
     """
     lines = resolve_lines(session, reservation_in.lines)
-    existing = repository.reservation_by_key(session, location_id, reservation_in.idempotency_key)
-    if existing is not None:
-        return _same_reservation(session, existing, lines), False
-    rid = reserve_lines(session, location_id=location_id, lines=lines, channel=reservation_in.channel,
+    res = reserve_lines(session, location_id=location_id, lines=lines, channel=reservation_in.channel,
                         idempotency_key=reservation_in.idempotency_key, reference=reservation_in.reference,
                         ttl_seconds=reservation_in.ttl_seconds)
-    if rid is None:  # a concurrent twin won the key
+    if res is None:  # the key was used before, or a concurrent twin has just used it
         twin = repository.reservation_by_key(session, location_id, reservation_in.idempotency_key)
         return _same_reservation(session, twin, lines), False
-    return repository.get_reservation(session, location_id, rid), True
+    return res, True
 
 
 def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[Sku, int]], channel: str,
                   idempotency_key: str, reference: str, ttl_seconds: int,
                   allocs: dict[int, policies.Allocation] | None = None,
-                  reservation_id: uuid.UUID | None = None) -> uuid.UUID | None:
-    """Reserve resolved (SKU, amount) lines in a few statements; the reservation id, or None if the key
+                  reservation_id: uuid.UUID | None = None) -> Reservation | None:
+    """Reserve resolved (SKU, amount) lines in a few statements; the reservation, or None if the key
     already exists. Raises InsufficientStock (the caller's transaction must roll back)."""
     if allocs is None:
         allocs = _allocations(session, location_id, channel, [s for s, _ in lines])
     values = dict(location_id=location_id, id=reservation_id or _new_id(), idempotency_key=idempotency_key, channel=channel,
                   reference=reference, status="active", created_at=clock.now(),
                   expires_at=clock.now() + timedelta(seconds=ttl_seconds))
-    if not repository.insert_reservation_if_new(session, values):
+    res = repository.insert_reservation_if_new(session, values)  # the key check too: no read first
+    if res is None:
         return None
     repository.add_reservation_lines(session, [dict(location_id=location_id, reservation_id=values["id"],
                                                     sku_id=s.id, quantity=q) for s, q in lines])
@@ -192,7 +190,7 @@ def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[S
         location_id=location_id, reservation_id=str(values["id"]), reference=reference, channel=channel,
         expires_at=values["expires_at"].isoformat(), lines=[{"sku_id": s.id, "quantity": q} for s, q in lines]),
         store_id=location_id)
-    return values["id"]
+    return res
 
 
 def promisable_at(session: Session, *, location_ids: Sequence[int], channel: str, lines: Sequence[tuple[Sku, int]]):

@@ -9,14 +9,13 @@ import asyncio
 import threading
 from typing import Any
 
-STREAM_SUBJECTS = ["zhongtai.>"]
 
 
 class JetStreamPublisher:
     """A connection to JetStream with a blocking `publish`; the stream is created if missing."""
 
-    def __init__(self, url: str, stream: str, *, timeout: float = 5.0):
-        self.url, self.stream, self.timeout = url, stream, timeout
+    def __init__(self, url: str, stream: str, *, prefix: str = "zhongtai", timeout: float = 5.0):
+        self.url, self.stream, self.prefix, self.timeout = url, stream, prefix, timeout
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="nats-publisher", daemon=True)
         self._thread.start()
@@ -35,11 +34,11 @@ class JetStreamPublisher:
         try:
             await self._js.stream_info(self.stream)
         except Exception:  # stream missing: create it
-            await self._js.add_stream(name=self.stream, subjects=STREAM_SUBJECTS)
+            await self._js.add_stream(name=self.stream, subjects=[f"{self.prefix}.>"])
 
-    def publish(self, subject: str, data: bytes, *, msg_id: str) -> None:
-        """Publish and wait for the JetStream ack; `msg_id` lets JetStream drop duplicates."""
-        self._call(self._js.publish(subject, data, headers={"Nats-Msg-Id": msg_id}))
+    def publish(self, event_type: str, data: bytes, *, msg_id: str) -> None:
+        """Publish to <prefix>.<event_type> and wait for the ack; `msg_id` lets JetStream drop duplicates."""
+        self._call(self._js.publish(f"{self.prefix}.{event_type}", data, headers={"Nats-Msg-Id": msg_id}))
 
     def close(self) -> None:
         if self._nc is not None:

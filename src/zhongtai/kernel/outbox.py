@@ -44,10 +44,6 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    @property
-    def subject(self) -> str:
-        return f"zhongtai.{self.event_type}"
-
 
 class ProcessedEvent(Base):
     """Which handler has applied which event: the idempotency key of every handler."""
@@ -61,6 +57,7 @@ class ProcessedEvent(Base):
 
 Handler = Callable[[Session, OutboxEvent], None]
 _handlers: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
+_transient: set[str] = set()
 _wakeup = threading.Event()
 
 
@@ -77,16 +74,27 @@ def record(session: Session, evt: Event, *, store_id: int | None = None) -> Outb
     return row
 
 
-def handles(event_type: str) -> Callable[[Handler], Handler]:
-    """Register an in-process handler for `event_type` (name = module.function, stable across runs)."""
+def handles(event_type: str, *, durable: bool = True) -> Callable[[Handler], Handler]:
+    """Register an in-process handler for `event_type` (name = module.function, stable across runs).
+
+    A durable handler writes to the database: it runs in a savepoint and is recorded in
+    `processed_events`, so it applies each event once. A non-durable one (e.g. pushing to live
+    subscribers) only has effects outside the database and is simply called on every delivery.
+    """
 
     def register(fn: Handler) -> Handler:
         name = f"{fn.__module__}.{fn.__qualname__}"
         if name not in {n for n, _ in _handlers[event_type]}:
             _handlers[event_type].append((name, fn))
+        if not durable:
+            _transient.add(name)
         return fn
 
     return register
+
+
+def is_durable(handler_name: str) -> bool:
+    return handler_name not in _transient
 
 
 def handlers_for(event_type: str) -> list[tuple[str, Handler]]:

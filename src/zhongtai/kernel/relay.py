@@ -19,6 +19,7 @@ from zhongtai.kernel.outbox import (
     ProcessedEvent,
     backoff,
     handlers_for,
+    is_durable,
     pending_query,
     wakeup_event,
 )
@@ -42,7 +43,8 @@ class Relay:
         self.sessions = session_factory(engine)
         self.publisher = publisher
         if publisher is None and self.settings.nats_url:
-            self.publisher = JetStreamPublisher(self.settings.nats_url, self.settings.nats_stream)
+            self.publisher = JetStreamPublisher(self.settings.nats_url, self.settings.nats_stream,
+                                                prefix=self.settings.nats_subject_prefix)
 
     def run_once(self) -> RelayStats:
         """Process one batch of due events in one transaction; returns what happened."""
@@ -51,8 +53,9 @@ class Relay:
         with self.sessions() as session, session.begin():
             batch = list(session.scalars(pending_query(clock.now(), self.settings.outbox_batch_size,
                                                        skip_locked=skip_locked)))
+            done = self._already_processed(session, batch)
             for evt in batch:
-                self._deliver(session, evt, stats)
+                self._deliver(session, evt, stats, done)
         return stats
 
     def drain(self, max_batches: int = 1000) -> RelayStats:
@@ -67,14 +70,27 @@ class Relay:
                 break
         return total
 
-    def _deliver(self, session: Session, evt: OutboxEvent, stats: RelayStats) -> None:
+    @staticmethod
+    def _already_processed(session: Session, batch: list[OutboxEvent]) -> set[tuple[str, object]]:
+        """(handler, event id) pairs already applied, for the whole batch in one query."""
+        ids = [e.id for e in batch if any(is_durable(n) for n, _ in handlers_for(e.event_type))]
+        if not ids:
+            return set()
+        rows = session.execute(select(ProcessedEvent.handler, ProcessedEvent.event_id)
+                               .where(ProcessedEvent.event_id.in_(ids)))
+        return {(h, i) for h, i in rows}
+
+    def _deliver(self, session: Session, evt: OutboxEvent, stats: RelayStats, done: set) -> None:
         try:
             for name, handler in handlers_for(evt.event_type):
-                self._apply(session, name, handler, evt)
+                if not is_durable(name):
+                    handler(session, evt)
+                elif (name, evt.id) not in done:
+                    self._apply(session, name, handler, evt)
             if self.publisher is not None and evt.published_at is None:
                 body = json.dumps({"id": str(evt.id), "type": evt.event_type, "store_id": evt.store_id,
                                    "occurred_at": evt.occurred_at.isoformat(), "data": evt.payload})
-                self.publisher.publish(evt.subject, body.encode(), msg_id=str(evt.id))
+                self.publisher.publish(evt.event_type, body.encode(), msg_id=str(evt.id))
                 evt.published_at = clock.now()
         except Exception as exc:  # noqa: BLE001 — any handler failure is retried later, never lost
             evt.attempts += 1
@@ -89,10 +105,6 @@ class Relay:
 
     @staticmethod
     def _apply(session: Session, name: str, handler, evt: OutboxEvent) -> None:
-        done = select(ProcessedEvent.event_id).where(ProcessedEvent.handler == name,
-                                                      ProcessedEvent.event_id == evt.id)
-        if session.scalar(done) is not None:
-            return
         with session.begin_nested():
             handler(session, evt)
             session.execute(insert(ProcessedEvent).values(handler=name, event_id=evt.id, processed_at=clock.now()))
