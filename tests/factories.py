@@ -114,3 +114,36 @@ def member(session: Session, *, phone: str | None = None, verified: bool = True,
                           profile=ProfileIn(display_name=name, birthday=birthday), store_id=store.id if store else None)
     session.commit()
     return result.member
+
+
+# --- loyalty and pricing ------------------------------------------------------------------------------
+
+def coupon_template(session: Session, **overrides):
+    """A coupon template (满100减20 for 30 days unless told otherwise) through the coupons service."""
+    from zhongtai.loyalty.coupons import service as coupons
+    from zhongtai.loyalty.coupons.schemas import TemplateCreate
+
+    data = {"code": f"TPL{next(_seq):05d}", "name": "满100减20", "kind": "amount_off", "threshold_fen": 10_000,
+            "amount_fen": 2_000, "valid_days": 30, "per_member_limit": None}
+    tpl = coupons.create_template(session, template_in=TemplateCreate(**{**data, **overrides}), actor="tests")
+    session.commit()
+    return tpl
+
+
+def coupon(session: Session, template, member_id: int) -> str:
+    """Issue one coupon of `template` to a member; its code."""
+    from zhongtai.loyalty.coupons import service as coupons
+
+    issued = coupons.issue(session, template_code=template.code, member_ids=[member_id], via="campaign",
+                           issued_by="tests")
+    session.commit()
+    return issued.coupons[0][0].code
+
+
+def points(session: Session, member_id: int, amount: int, *, reason: str = "test credit") -> None:
+    """Credit (or debit) a member's points through a head-office adjustment."""
+    from zhongtai.loyalty import service as loyalty
+
+    loyalty.adjust(session, member_id=member_id, points=amount, reason=reason,
+                   source=loyalty.Source("adjust", f"test-{next(_seq)}", actor="tests"))
+    session.commit()

@@ -6,7 +6,7 @@ import importlib
 
 from fastapi import APIRouter
 
-DOMAINS = ("staff", "stores", "catalog", "inventory", "orders", "members")
+DOMAINS = ("staff", "stores", "catalog", "inventory", "orders", "members", "loyalty", "pricing")
 MODEL_MODULES = ("zhongtai.kernel.outbox", "zhongtai.kernel.idempotency",
                  *(f"zhongtai.{d}.models" for d in DOMAINS))
 
@@ -35,7 +35,11 @@ def JOBS():  # noqa: N802
     from zhongtai.inventory import service as inventory
     from zhongtai.kernel.jobs import Job
 
+    from zhongtai.loyalty import service as loyalty
+    from zhongtai.loyalty.coupons import service as coupons
     from zhongtai.orders import service as orders
 
     return [Job("inventory.expire_reservations", lambda s: inventory.expire_due(s), every_seconds=15),
-            Job("orders.cancel_no_shows", lambda s: orders.cancel_no_shows(s), every_seconds=60)]
+            Job("orders.cancel_no_shows", lambda s: orders.cancel_no_shows(s), every_seconds=60),
+            Job("loyalty.expire_points", lambda s: loyalty.expire_due(s), every_seconds=3600),
+            Job("loyalty.expire_coupons", lambda s: coupons.expire_due(s), every_seconds=3600)]

@@ -1,0 +1,1 @@
+"""Coupons: templates, issuance (campaign, event, guide, claim code), exactly-once redemption, restoration."""

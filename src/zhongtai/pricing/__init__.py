@@ -1,0 +1,1 @@
+"""Pricing: one engine for the till, the app and the order flow (line prices, markdowns, coupons, points)."""

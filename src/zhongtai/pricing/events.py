@@ -1,0 +1,1 @@
+"""Facts the pricing domain publishes (none: a quote changes nothing)."""

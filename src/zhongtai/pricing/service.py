@@ -1,0 +1,141 @@
+"""Pricing use cases: quote a cart (reads only: SKUs with store prices, category paths, markdowns, the member's
+tier, points and coupons, the programme — a handful of set-based queries) and manage markdowns."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from zhongtai.catalog import service as catalog
+from zhongtai.kernel import clock
+from zhongtai.kernel.errors import InvalidInput, NotFound
+from zhongtai.kernel.ids import uuid7
+from zhongtai.loyalty import service as loyalty
+from zhongtai.loyalty.coupons import service as coupons
+from zhongtai.members import service as members
+from zhongtai.pricing import policies, repository
+from zhongtai.pricing.models import Markdown
+from zhongtai.pricing.schemas import MarkdownCreate, QuoteRequest
+
+
+class UnitMismatch(InvalidInput):
+    code, message = "unit_mismatch", "Amount given in the wrong unit for this SKU"
+
+
+class MemberRequired(InvalidInput):
+    code, message = "member_required", "Points need a member"
+
+
+class MarkdownNotFound(NotFound):
+    code, message = "markdown_not_found", "Markdown not found"
+
+
+@dataclass
+class Priced:
+    """A quote and the member it was made for (the survivor, if the given member was merged)."""
+
+    quote: policies.Quote
+    member_id: int | None
+    tier: str | None
+    balance: int | None
+    markdowns: list[tuple[policies.Line, policies.Markdown]]
+
+
+def quote(session: Session, *, quote_in: QuoteRequest) -> Priced:
+    """Price a cart for a store, channel and member: writes nothing."""
+    items = _items(session, quote_in)
+    member_id, tier, balance, redeem, earner = _member(session, quote_in)
+    offers = [_offer(o) for o in coupons.offers(session, codes=quote_in.coupon_codes, member_id=member_id,
+                                                  channel=quote_in.channel, store_id=quote_in.store_id)]
+    result = policies.quote(items, offers, delivery_fee_fen=quote_in.delivery_fee_fen,
+                            points_requested=quote_in.points_to_redeem, redeem=redeem, earner=earner)
+    marked = [(ln, ln.item.markdown) for ln in result.lines if ln.price_source == "markdown"]
+    return Priced(result, member_id, tier, balance, marked)  # type: ignore[arg-type]
+
+
+def _items(session: Session, quote_in: QuoteRequest) -> list[policies.Item]:
+    codes = {ln.sku_code for ln in quote_in.lines}
+    skus, overrides = catalog.skus_with_prices(session, codes=codes, store_ids=[quote_in.store_id])
+    wrong = sorted({ln.sku_code for ln in quote_in.lines if skus[ln.sku_code].unit != ln.unit})
+    if wrong:
+        raise UnitMismatch(detail={"sku_codes": wrong,
+                                   "hint": "use weight_g for gram SKUs, quantity for piece SKUs"})
+    paths = catalog.category_paths(session, category_ids={s.category_id for s in skus.values()})
+    in_force: dict[int, list[policies.Markdown]] = defaultdict(list)
+    for md in repository.active_markdowns(session, quote_in.store_id, [s.id for s in skus.values()], clock.now()):
+        in_force[md.sku_id].append(policies.Markdown(md.price_fen, md.percent_off, md.reason))
+    items = []
+    for no, ln in enumerate(quote_in.lines, start=1):
+        sku = skus[ln.sku_code]
+        store_price = overrides.get((quote_in.store_id, sku.id))
+        base = sku.list_price_fen if store_price is None else store_price
+        items.append(policies.Item(
+            line_no=no, sku_code=sku.code, name=sku.name_zh, unit=sku.unit, quantity=ln.amount,
+            category_path=paths.get(sku.category_id, ""), list_price_fen=sku.list_price_fen,
+            store_price_fen=store_price, markdown=policies.best_markdown(base, in_force.get(sku.id, []))))
+    return items
+
+
+def _member(session: Session, quote_in: QuoteRequest):
+    """(member, tier, balance, redeemer, earner) — all None without a member."""
+    if quote_in.member_id is None:
+        if quote_in.points_to_redeem:
+            raise MemberRequired(detail={"points_to_redeem": quote_in.points_to_redeem})
+        return None, None, None, None, None
+    member = members.survivor(session, member_id=quote_in.member_id)
+    if member is None:
+        raise members.MemberNotFound(detail={"member_id": quote_in.member_id})
+    member_id, tier = member.id, member.tier
+    balance = loyalty.balance(session, member_id=member_id)
+    if quote_in.points_to_redeem > max(balance, 0):
+        raise loyalty.InsufficientPoints(detail={"member_id": member_id, "requested": quote_in.points_to_redeem,
+                                                 "balance": balance})
+    prog = loyalty.programme(session)
+
+    def redeem(requested: int, payable_fen: int) -> policies.PointsUse:
+        use = prog.redeem(requested, payable_fen)
+        return policies.PointsUse(use.requested, use.points, use.value_fen, use.note)
+
+    def earner(net_fen: int, category_path: str) -> int:
+        return prog.points_for(net_fen, channel=quote_in.channel, category_path=category_path, tier=tier)
+
+    return member_id, tier, balance, redeem, earner
+
+
+def _offer(offer: coupons.Offer) -> policies.CouponOffer:
+    refusal = (offer.refusal.reason, offer.refusal.message) if offer.refusal else None
+    t = offer.template
+    if t is None:
+        return policies.CouponOffer(code=offer.code, template_code="", label="", kind="amount_off", refusal=refusal)
+    return policies.CouponOffer(
+        code=offer.code, template_code=t.code, label=coupons.label(t), kind=t.kind, threshold_fen=t.threshold_fen,
+        amount_fen=t.amount_fen, percent_off=t.percent_off, cap_fen=t.cap_fen, sku_codes=frozenset(t.sku_codes),
+        category_codes=frozenset(t.category_codes), stackable=t.stackable, refusal=refusal)
+
+
+# --- markdowns ------------------------------------------------------------------------------------------
+
+def create_markdown(session: Session, *, markdown_in: MarkdownCreate, actor: str) -> Markdown:
+    """Mark a SKU down at a store for a while (a fixed price or a percentage off)."""
+    sku = catalog.sku_by_code(session, code=markdown_in.sku_code)
+    row = Markdown(store_id=markdown_in.store_id, id=uuid7(), sku_id=sku.id,
+                   price_fen=markdown_in.price_fen, percent_off=markdown_in.percent_off, reason=markdown_in.reason,
+                   starts_at=markdown_in.starts_at or clock.now(), ends_at=markdown_in.ends_at, created_by=actor,
+                   created_at=clock.now())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_markdowns(session: Session, *, store_id: int, current_only: bool) -> Sequence[Markdown]:
+    return repository.markdowns(session, store_id, current_only=current_only, now=clock.now())
+
+
+def delete_markdown(session: Session, *, store_id: int, markdown_id: uuid.UUID) -> None:
+    """End a markdown now by removing it."""
+    if not repository.delete_markdown(session, store_id, markdown_id):
+        raise MarkdownNotFound(detail={"markdown_id": str(markdown_id)})
