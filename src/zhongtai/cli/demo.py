@@ -25,7 +25,10 @@ def demo(
         result = builder.build(session, step=lambda msg, n: progress.update(task, advance=n, description=msg))
     if result.created:
         console.print(f"demo retailer built: {len(STORES)} stores and a warehouse, {result.skus:,} SKUs, "
-                      f"{result.stock_rows:,} stock rows")
+                      f"{result.stock_rows:,} stock rows, {result.members:,} members ({result.merged} merged, "
+                      f"{result.duplicates} possible duplicates), {sum(result.orders.values()):,} orders "
+                      f"({_open_orders(result.orders)} open)" + (
+                          f"; {result.unrouted} planned orders could not be routed" if result.unrouted else ""))
     else:
         console.print("demo retailer already present")
     table = Table(title=f"demo logins (password: {builder.DEMO_PASSWORD})")
@@ -39,3 +42,7 @@ def demo(
 
         console.print(f"serving on http://{host}:{port}/ (API docs at /docs)")
         run_server(host=host, port=port, migrate=False, relay=True)
+
+
+def _open_orders(by_mode_status) -> int:
+    return sum(n for (_mode, status), n in by_mode_status.items() if status not in ("completed", "cancelled"))

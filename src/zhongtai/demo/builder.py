@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog_service
-from zhongtai.demo import catalog
+from zhongtai.config import Settings, get_settings
+from zhongtai.demo import catalog, members, orders, times
 from zhongtai.demo.stores import STORES, WAREHOUSE
 from zhongtai.inventory import service as inventory_service
 from zhongtai.kernel import clock
 from zhongtai.kernel.auth import Principal, Role
+from zhongtai.members import service as members_service
+from zhongtai.orders import service as orders_service
+from zhongtai.orders.models import Order
+from zhongtai.orders.schemas import OrderCreate, PaymentIn, PickedLine, ReturnCreate, ReturnLine
 from zhongtai.staff import service as staff_service
 from zhongtai.staff.schemas import UserCreate
 from zhongtai.stores import service as stores_service
@@ -31,6 +40,11 @@ class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, stores
     skus: int = 0
     stock_rows: int = 0
+    members: int = 0  # members created (merged ones included)
+    merged: int = 0
+    duplicates: int = 0  # pairs listed for review
+    orders: Counter = field(default_factory=Counter)  # (mode, status) -> orders
+    unrouted: int = 0  # planned orders no location could take (none, unless the plan and the stock disagree)
 
 
 def already_built(session: Session) -> bool:
@@ -38,9 +52,19 @@ def already_built(session: Session) -> bool:
 
 
 def build(session: Session, *, step: Step = lambda _msg, _n: None) -> DemoResult:
-    """Seed stores, staff for every role, the catalogue and opening stock; does nothing if the demo exists."""
+    """Seed stores, staff for every role, the catalogue, opening stock, members and a week of orders; does
+    nothing if the demo exists."""
     if already_built(session):
         return DemoResult(created=False, logins=_logins())
+    result = _build_retailer(session, step)
+    member_plan, order_plan = _plans(times.anchor(clock.now()))
+    with _replaying():
+        member_ids = _build_members(session, member_plan, step, result)
+        _build_orders(session, order_plan, member_ids, step, result)
+    return result
+
+
+def _build_retailer(session: Session, step: Step) -> DemoResult:
     for row in [*STORES, WAREHOUSE]:
         _create_store(session, row)
         step("stores", 1)
@@ -87,8 +111,10 @@ def _build_stock(session: Session, step: Step) -> int:
     """Opening stock everywhere, then channel allocations; returns the stock rows (location, SKU) created."""
     ids = stores_service.ids_for_codes(session, codes=[row[0] for row in [*STORES, WAREHOUSE]])
     plans = _stock_plan()
-    for plan in plans:
-        _stock_location(session, ids[plan.code], plan, step)
+    with _replaying():  # received before the week of orders replayed on it, so the ledger reads in order
+        clock.freeze(times.opening_stock_at(times.anchor(clock.now()), days=orders.HISTORY_DAYS + 2))
+        for plan in plans:
+            _stock_location(session, ids[plan.code], plan, step)
     for code, category_code, percent, buffer in catalog.ALLOCATIONS:
         inventory_service.set_allocation(session, location_id=ids[code], category_code=category_code,
                                          online_percent=percent, walk_in_buffer=buffer)
@@ -113,7 +139,157 @@ def step_total() -> int:
     data = catalog.catalogue()
     stock = sum(len(p.receipts) + len(p.safety_stock) for p in _stock_plan())
     people = len(STORES) + 1 + len(_staff())
-    return people + len(data.categories) + len(data.skus) + stock + len(catalog.ALLOCATIONS)
+    member_plan, order_plan = _plans(times.anchor(clock.now()))
+    return (people + len(data.categories) + len(data.skus) + stock + len(catalog.ALLOCATIONS)
+            + len(member_plan.joins) + len(order_plan))
+
+
+# --- members and orders, replayed at the moments they happened ------------------------------------------
+
+@lru_cache(maxsize=2)
+def _plans(anchor: datetime) -> tuple[members.MemberPlan, tuple[orders.PlannedOrder, ...]]:
+    member_plan = members.plan(now=anchor)
+    return member_plan, orders.plan(stock=_stock_plan(), people=member_plan.people, now=anchor)
+
+
+@contextmanager
+def _replaying() -> Iterator[None]:
+    """The clock is moved to each planned moment (routing checks opening hours) and always let go after."""
+    try:
+        yield
+    finally:
+        clock.freeze(None)
+
+
+def _build_members(session: Session, plan: members.MemberPlan, step: Step, result: DemoResult) -> dict[str, int]:
+    """Replay every join; returns the member id each shopper ends up with (a merge's survivor)."""
+    store_ids = stores_service.ids_for_codes(session, codes=list(members.HOME_STORES))
+    member_of: dict[str, int] = {}
+    for join in plan.joins:
+        clock.freeze(join.at)
+        out = members_service.join(session, channel=join.channel, identities=join.identities, profile=join.profile,
+                                   store_id=store_ids.get(join.store or ""), consents=join.consents,
+                                   actor=members_service.actor_of(SYSTEM))
+        member_of[join.person] = out.member.id
+        result.members += out.outcome == "created"
+        result.merged += len(out.merged_member_ids)
+        result.duplicates += out.duplicate_candidates
+        step("members", 1)
+    return member_of
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    location_ids: dict[str, int]
+    member_ids: dict[str, int]
+    settings: Settings
+
+
+def _build_orders(session: Session, plan: tuple[orders.PlannedOrder, ...], member_ids: dict[str, int], step: Step,
+                  result: DemoResult) -> None:
+    """Place every planned order at its moment, then make each of its moves at theirs."""
+    ctx = _Ctx(stores_service.ids_for_codes(session, codes=[row[0] for row in [*STORES, WAREHOUSE]]), member_ids,
+               get_settings())
+    for planned in plan:
+        clock.freeze(planned.at)
+        try:
+            order = orders_service.place(session, order_in=_order_in(planned, ctx), settings=ctx.settings,
+                                         actor=_actor(planned.store, planned.channel))
+        except orders_service.NoRoute:  # raised before anything is written
+            result.unrouted += 1
+        else:
+            for move in planned.moves:
+                clock.freeze(move.at)
+                _MOVES[move.action](session, order, planned, ctx)
+            result.orders[(planned.mode, order.status)] += 1
+        step("orders", 1)
+
+
+def _order_in(p: orders.PlannedOrder, ctx: _Ctx) -> OrderCreate:
+    chosen = p.mode in ("in_store", "pickup", "pickup_with_processing")
+    return OrderCreate(channel=p.channel, mode=p.mode, lines=list(p.lines), contact=p.contact, service=p.service,
+                       store_id=ctx.location_ids[p.store] if chosen else None, external_ref=p.external_ref,
+                       member_id=ctx.member_ids.get(p.person or ""))
+
+
+def _actor(code: str, channel: str = "pos") -> str:
+    """Who does it: the store's manager (head office for the warehouse); the shopper's channel online."""
+    if channel != "pos":
+        return f"client:{channel}"
+    index = next((i for i, row in enumerate(STORES, start=1) if row[0] == code), None)
+    return f"user:manager{index:02d}" if index else "user:admin"
+
+
+def _pay(session: Session, order: Order, p: orders.PlannedOrder, ctx: _Ctx, status: str = "succeeded") -> None:
+    orders_service.record_payment(
+        session, principal=SYSTEM, order_id=order.id, actor=f"client:{p.provider}", settings=ctx.settings,
+        payment_in=PaymentIn(provider=p.provider, transaction_id=f"{p.provider}-{order.number}",
+                             amount_fen=order.payable_fen, status=status))
+
+
+def _advance(target: str):
+    def move(session: Session, order: Order, p: orders.PlannedOrder, _ctx: _Ctx) -> None:
+        orders_service.advance(session, principal=SYSTEM, order_id=order.id, group_no=1, target=target,
+                               actor=_actor(p.store))
+    return move
+
+
+def _ready(session: Session, order: Order, p: orders.PlannedOrder, ctx: _Ctx, short: bool = False) -> None:
+    picked = None
+    if short:  # the last line of the pick list could not be picked in full
+        line = orders_service.detail(session, order=order)["lines"][-1]
+        picked = [PickedLine(line_no=line.line_no, picked=line.quantity - 1 if line.unit == "piece"
+                             else line.quantity * 6 // 10)]
+    orders_service.ready(session, principal=SYSTEM, order_id=order.id, group_no=1, picked=picked,
+                         picking_minutes=None, actor=_actor(p.store), settings=ctx.settings)
+
+
+def _handover(session: Session, order: Order, p: orders.PlannedOrder, _ctx: _Ctx) -> None:
+    orders_service.handover(session, principal=SYSTEM, order_id=order.id, group_no=1, rider=dict(p.rider),
+                            actor=_actor(p.store))
+
+
+def _complete(session: Session, order: Order, p: orders.PlannedOrder, _ctx: _Ctx) -> None:
+    code = None
+    if p.mode.startswith("pickup"):  # the shopper shows the code from the ready notice
+        code = orders_service.detail(session, order=order)["groups"][0]["pickup_code"]
+    orders_service.complete(session, principal=SYSTEM, order_id=order.id, group_no=1, pickup_code=code,
+                            actor=_actor(p.store))
+
+
+def _cancel(session: Session, order: Order, p: orders.PlannedOrder, _ctx: _Ctx) -> None:
+    orders_service.cancel_by_request(session, principal=SYSTEM, order_id=order.id, reason=p.cancel_reason,
+                                     actor=_actor(p.store))
+
+
+def _return(session: Session, order: Order, p: orders.PlannedOrder, ctx: _Ctx) -> None:
+    """One piece back if the order had a piece line picked in full, else the first weighed line."""
+    lines = [ln for ln in orders_service.detail(session, order=order)["lines"]
+             if ln.picked_quantity in (None, ln.quantity)]
+    line = next((ln for ln in lines if ln.unit == "piece"), lines[0])
+    orders_service.return_goods(session, principal=SYSTEM, actor=_actor(p.return_to or ""), return_in=ReturnCreate(
+        order_id=order.id, location_id=ctx.location_ids[p.return_to or ""], channel="pos", condition=p.return_condition,
+        reason=p.return_reason, lines=[ReturnLine(line_no=line.line_no, quantity=1 if line.unit == "piece"
+                                                  else line.quantity)]))
+
+
+def _feedback(session: Session, order: Order, p: orders.PlannedOrder, _ctx: _Ctx) -> None:
+    orders_service.submit_feedback(session, principal=SYSTEM, order_id=order.id, feedback_in=p.feedback)
+
+
+_MOVES: dict[str, Callable[[Session, Order, orders.PlannedOrder, _Ctx], None]] = {
+    "pay": _pay,
+    "pay_failed": lambda session, order, p, ctx: _pay(session, order, p, ctx, status="failed"),
+    "accept": _advance("accepted"),
+    "pick": _advance("picking"),
+    "ready": _ready,
+    "ready_short": lambda session, order, p, ctx: _ready(session, order, p, ctx, short=True),
+    "handover": _handover,
+    "complete": _complete,
+    "cancel": _cancel,
+    "return": _return,
+    "feedback": _feedback,
+}
 
 
 def _logins() -> list[tuple[str, str, str]]:
