@@ -316,12 +316,15 @@ class TestFindSku:
 class TestNavigation:
     @pytest.mark.parametrize(("role", "links"), [
         (Role.HQ_ADMIN, ["/console/", "/console/stock", "/console/stock/find", "/console/stock/expiring",
-                         "/console/stock/movements"]),
+                         "/console/stock/movements", "/console/fulfilment", "/console/orders", "/console/members",
+                         "/console/overview"]),
         (Role.STORE_MANAGER, ["/console/", "/console/stock", "/console/stock/find", "/console/stock/expiring",
-                              "/console/stock/movements"]),
-        (Role.GUIDE, ["/console/", "/console/stock", "/console/stock/find"]),
+                              "/console/stock/movements", "/console/fulfilment", "/console/orders",
+                              "/console/members"]),
+        (Role.GUIDE, ["/console/", "/console/stock", "/console/stock/find", "/console/fulfilment", "/console/orders",
+                      "/console/members"]),
     ])
-    def test_stock_pages_are_linked_by_role(self, client, db, role, links):
+    def test_pages_are_linked_by_role(self, client, db, role, links):
         store = f.store(db)
         signed_in_as(client, db, role, [store] if role != Role.HQ_ADMIN else [])
         nav = re.search(r'<nav class="sidenav".*?</nav>', page(client, "/console/").text, re.DOTALL).group(0)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from selenium import webdriver
@@ -42,6 +43,13 @@ def live_server(settings, engine) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture
+def live_api(live_server: str) -> Iterator[httpx.Client]:
+    """An HTTP client for the API of the app the browser sees (to set up data as a channel would)."""
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        yield client
 
 
 def _wait_until_started(server: uvicorn.Server, thread: threading.Thread, timeout: float = 15) -> None:

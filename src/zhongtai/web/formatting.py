@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from zhongtai.kernel import clock
 from zhongtai.kernel.money import format_fen
 
 GRAMS_PER_KG = 1000
@@ -30,17 +31,19 @@ def money(fen: int) -> str:
     return format_fen(fen)
 
 
-def parse_amount(text: str | None, unit: str) -> int | None:
+def parse_amount(text: str | None, unit: str, *, allow_zero: bool = False) -> int | None:
     """What a clerk typed, in base units: pieces as a whole number, weighed SKUs in kilograms.
 
-    None if it is not a positive amount in that unit.
+    None if it is not a positive amount in that unit (or zero, when `allow_zero`: nothing could be picked).
     """
     try:
         value = Decimal((text or "").strip())
     except InvalidOperation:
         return None
     base = value * GRAMS_PER_KG if unit == "gram" else value
-    if not value.is_finite() or base <= 0 or base != base.to_integral_value():
+    if not value.is_finite() or base < 0 or base != base.to_integral_value():
+        return None
+    if base == 0 and not allow_zero:
         return None
     return int(base)
 
@@ -48,6 +51,13 @@ def parse_amount(text: str | None, unit: str) -> int | None:
 def local_time(at: datetime, tz: str) -> str:
     """A UTC instant on the store's wall clock, to the minute."""
     return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def clock_time(at: datetime, tz: str) -> str:
+    """A UTC instant on the store's wall clock: '14:05' today, '05-18 14:05' on another day."""
+    zone = ZoneInfo(tz)
+    local = at.astimezone(zone)
+    return local.strftime("%H:%M" if local.date() == clock.now().astimezone(zone).date() else "%m-%d %H:%M")
 
 
 def url(path: str, **params: object) -> str:

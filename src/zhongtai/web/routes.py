@@ -1,4 +1,5 @@
-"""Console routes (server-rendered, Jinja2 + HTMX): sign-in, language, the stores page, and the stock pages."""
+"""Console routes (server-rendered, Jinja2 + HTMX): sign-in, language, the stores page; the stock, order,
+customer and overview pages come from their own modules."""
 
 from __future__ import annotations
 
@@ -12,12 +13,25 @@ from zhongtai.deps import SessionDep
 from zhongtai.kernel import http
 from zhongtai.kernel.errors import RateLimited
 from zhongtai.staff.service import InvalidCredentials
-from zhongtai.web import auth, csrf, errors, nav, stock_routes, stores_view
+from zhongtai.web import (
+    auth,
+    csrf,
+    errors,
+    members_routes,
+    nav,
+    orders_routes,
+    overview_routes,
+    stock_routes,
+    stores_view,
+)
 from zhongtai.web.auth import ViewerDep
 from zhongtai.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(stock_routes.router)
+router.include_router(orders_routes.router)
+router.include_router(members_routes.router)
+router.include_router(overview_routes.router)
 http.serve_error_pages("/console", errors.error_page)
 NextQuery = Annotated[str, Query(alias="next")]
 NextForm = Annotated[str, Form(alias="next")]

@@ -22,7 +22,8 @@ def _console_context(request: Request) -> dict[str, Any]:
 templates = Jinja2Templates(directory=str(resources.files("zhongtai") / "web" / "templates"),
                             context_processors=[_console_context])
 templates.env.filters.update(qty=formatting.quantity, signed_qty=formatting.signed_quantity,
-                             money=formatting.money, local_time=formatting.local_time)
+                             money=formatting.money, local_time=formatting.local_time,
+                             clock_time=formatting.clock_time)
 templates.env.globals.update(url=formatting.url)
 
 
