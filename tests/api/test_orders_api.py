@@ -369,3 +369,24 @@ class TestSubstitutionAndShipping:
         assert [b["order_id"] for b in board] == [order["id"]]
         assert len(board[0]["pick_list"]) == 2 and board[0]["allowed_next"] == ["accepted", "cancelled"]
         assert client.get(f"/api/v1/fulfilment/board?location_id={shop['far'].id}", headers=mgr).status_code == 404
+
+
+class TestStaffLimits:
+    def test_staff_never_read_the_pickup_code(self, client, db, shop):
+        order = _order(client, shop, mode="pickup", store_id=shop["near"].id).json()
+        assert order["groups"][0]["pickup_code"]  # the customer's channel shows it to the customer
+        mgr = f.as_role(client, db, Role.STORE_MANAGER, [shop["near"]])
+        assert client.get(f"/api/v1/orders/{order['id']}", headers=mgr).json()["groups"][0]["pickup_code"] is None
+
+    def test_a_store_cancels_only_its_own_part_of_a_split_order(self, client, db, shop):
+        f.stock(db, shop["far"], shop["rice"], 5)
+        other = f.catalog_sku(db)
+        f.stock(db, shop["near"], other, 3)
+        order = _order(client, shop, allow_split=True, lines=[
+            {"sku_code": shop["rice"].code, "quantity": 12}, {"sku_code": other.code, "quantity": 1}]).json()
+        mgr_near = f.as_role(client, db, Role.STORE_MANAGER, [shop["near"]])
+        resp = client.post(f"/api/v1/orders/{order['id']}/cancel", headers=mgr_near, json={"reason": "缺货"})
+        statuses = {g["location_id"]: g["status"] for g in resp.json()["groups"]}
+        assert statuses[shop["near"].id] == "cancelled" and statuses[shop["far"].id] == "placed"
+        assert resp.json()["status"] == "partially_cancelled"
+        _verify(client, db)

@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, func, insert, literal, select, text, tup
 from sqlalchemy.orm import Session
 
 from zhongtai.db import dialect
+from zhongtai.db.base import UTCDateTime
 from zhongtai.inventory.models import (
     ChannelAllocation,
     CycleCount,
@@ -21,7 +22,6 @@ from zhongtai.inventory.models import (
     StockMovement,
     Transfer,
 )
-from zhongtai.db.base import UTCDateTime
 from zhongtai.kernel import clock
 from zhongtai.kernel.ids import uuid7
 
@@ -47,16 +47,21 @@ def add_on_hand(session: Session, location_id: int, sku_id: int, delta: int,
     return tuple(row)  # type: ignore[return-value]
 
 
+# Runs once for every line of every reservation: a cached statement (the ORM UPDATE would build it and
+# compile a Python evaluator of its WHERE clause on every call, several times the cost of the SQL itself).
+_TRY_RESERVE = text(
+    "UPDATE stock_levels SET reserved = reserved + :qty, updated_at = :now "
+    "WHERE location_id = :location_id AND sku_id = :sku_id AND on_hand - safety_stock - reserved >= :qty "
+    "AND (on_hand - safety_stock - :buffer) * :percent >= (reserved + :qty) * 100 "
+    "RETURNING on_hand, reserved, safety_stock"
+).bindparams(bindparam("now", type_=UTCDateTime))
+
+
 def try_reserve(session: Session, location_id: int, sku_id: int, qty: int, percent: int, buffer: int):
     """Reserve `qty` if the channel may still promise it; one conditional UPDATE, None if not enough."""
-    lvl = StockLevel
-    stmt = (update(lvl)
-            .where(lvl.location_id == location_id, lvl.sku_id == sku_id,
-                   lvl.on_hand - lvl.safety_stock - lvl.reserved >= qty,
-                   (lvl.on_hand - lvl.safety_stock - buffer) * percent >= (lvl.reserved + qty) * 100)
-            .values(reserved=lvl.reserved + qty, updated_at=clock.now())
-            .returning(*LEVEL_COLS))
-    return session.execute(stmt).one_or_none()
+    params = {"location_id": location_id, "sku_id": sku_id, "qty": qty, "percent": percent, "buffer": buffer,
+              "now": clock.now()}
+    return session.execute(_TRY_RESERVE, params).one_or_none()
 
 
 def unreserve(session: Session, location_id: int, sku_id: int, qty: int, consume: bool) -> tuple[int, int, int]:
@@ -71,8 +76,10 @@ def unreserve(session: Session, location_id: int, sku_id: int, qty: int, consume
 
 
 def levels(session: Session, location_id: int, sku_ids: Collection[int]) -> dict[int, StockLevel]:
+    # populate_existing: reservations move `reserved` in plain SQL; rows already in the session are re-read.
     rows = session.scalars(select(StockLevel).where(StockLevel.location_id == location_id,
-                                                    StockLevel.sku_id.in_(list(sku_ids))))
+                                                    StockLevel.sku_id.in_(list(sku_ids)))
+                           .execution_options(populate_existing=True))
     return {r.sku_id: r for r in rows}
 
 
@@ -83,10 +90,18 @@ def lock_levels(session: Session, location_id: int, sku_ids: Collection[int]) ->
     return {r.sku_id: r for r in session.scalars(stmt)}
 
 
+# Routing reads these for every order and quote: built once, so SQLAlchemy need not rebuild the statement
+# and its cache key on each call.
+_LEVELS_FOR_SKUS = select(StockLevel.location_id, StockLevel.sku_id, *LEVEL_COLS).where(
+    StockLevel.sku_id.in_(bindparam("sku_ids", expanding=True)),
+    StockLevel.location_id.in_(bindparam("location_ids", expanding=True)))
+_ALLOCATIONS = select(ChannelAllocation).where(ChannelAllocation.location_id.in_(bindparam("location_ids",
+                                                                                            expanding=True)))
+
+
 def levels_for_skus(session: Session, sku_ids: Collection[int], location_ids: Collection[int]):
-    stmt = select(StockLevel.location_id, StockLevel.sku_id, *LEVEL_COLS).where(
-        StockLevel.sku_id.in_(list(sku_ids)), StockLevel.location_id.in_(list(location_ids)))
-    return session.execute(stmt).all()
+    params = {"sku_ids": list(sku_ids), "location_ids": list(location_ids)}
+    return session.execute(_LEVELS_FOR_SKUS, params).all()
 
 
 def set_safety_stock(session: Session, location_id: int, sku_id: int, qty: int) -> tuple[int, int, int]:
@@ -126,12 +141,20 @@ def batch_best_before(session: Session, location_id: int, ids: Collection[uuid.U
     return dict(rows.all())
 
 
+_RES_COLS = [c for c in Reservation.__table__.columns if c.name != "closed_at"]
+_INSERT_RESERVATION = select(Reservation).from_statement(text(
+    f"INSERT INTO reservations ({', '.join(c.name for c in _RES_COLS)}) "
+    f"VALUES ({', '.join(':' + c.name for c in _RES_COLS)}) "
+    "ON CONFLICT (location_id, idempotency_key) DO NOTHING "
+    f"RETURNING {', '.join(c.name for c in Reservation.__table__.columns)}"
+).bindparams(*[bindparam(c.name, type_=c.type) for c in _RES_COLS]).columns(*Reservation.__table__.columns))
+
+
 def insert_reservation_if_new(session: Session, values: dict[str, Any]) -> Reservation | None:
     """INSERT … ON CONFLICT DO NOTHING on (location, idempotency key) RETURNING the row: the new
-    reservation, loaded (no second read), or None if the key was already used."""
-    stmt = dialect.insert(session, Reservation).values(**values).on_conflict_do_nothing(
-        index_elements=[Reservation.location_id, Reservation.idempotency_key]).returning(Reservation)
-    return session.scalars(stmt).one_or_none()
+    reservation, loaded (no second read), or None if the key was already used. `values` names every
+    column but `closed_at`. Plain SQL, like `_ADD_ON_HAND`, so that it is compiled once."""
+    return session.scalars(_INSERT_RESERVATION, values).one_or_none()
 
 
 def reservation_by_key(session: Session, location_id: int, key: str) -> Reservation | None:
@@ -172,7 +195,7 @@ def lines_for(session: Session, keys: Collection[tuple[int, uuid.UUID]]) -> list
 
 
 def allocations(session: Session, location_ids: Collection[int]) -> list[ChannelAllocation]:
-    return list(session.scalars(select(ChannelAllocation).where(ChannelAllocation.location_id.in_(list(location_ids)))))
+    return list(session.scalars(_ALLOCATIONS, {"location_ids": list(location_ids)}))
 
 
 def allocation(session: Session, location_id: int, category_id: int | None) -> ChannelAllocation | None:

@@ -6,20 +6,22 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from zhongtai.orders.models import Feedback, FulfilmentGroup, Order, OrderEvent, OrderLine, Return
 from zhongtai.orders.policies import OPEN
 
+# Read for every order and quote: built once (no statement or cache key to rebuild per call).
+_OPEN_QUEUE = (select(FulfilmentGroup.location_id, func.count())
+               .where(FulfilmentGroup.location_id.in_(bindparam("location_ids", expanding=True)),
+                      FulfilmentGroup.status.in_(["placed", "accepted", "picking"]))
+               .group_by(FulfilmentGroup.location_id))
+
 
 def open_queue(session: Session, location_ids: Collection[int]) -> dict[int, int]:
     """Open online groups per location (the store's current queue)."""
-    stmt = (select(FulfilmentGroup.location_id, func.count())
-            .where(FulfilmentGroup.location_id.in_(list(location_ids)),
-                   FulfilmentGroup.status.in_(["placed", "accepted", "picking"]))
-            .group_by(FulfilmentGroup.location_id))
-    return dict(session.execute(stmt).all())
+    return dict(session.execute(_OPEN_QUEUE, {"location_ids": list(location_ids)}).all())
 
 
 def find(session: Session, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:

@@ -31,13 +31,21 @@ Courier = Annotated[Principal, Depends(require_scope("delivery:write"))]
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def _read(session: Session, order) -> OrderRead:
+def _read(session: Session, order, principal: Principal | None = None) -> OrderRead:
     d = service.detail(session, order=order)
+    groups = [GroupRead.model_validate(g) for g in d["groups"]]
+    if principal is not None and principal.kind == "user":
+        for g in groups:  # the code proves the customer is there: staff must ask for it, not read it
+            g.pickup_code = None
     return OrderRead.model_validate({**{k: getattr(order, k) for k in OrderRead.model_fields
                                         if k not in ("lines", "groups", "timeline")},
                                      "lines": [LineRead.model_validate(x) for x in d["lines"]],
-                                     "groups": [GroupRead.model_validate(g) for g in d["groups"]],
+                                     "groups": groups,
                                      "timeline": [TimelineRead.model_validate(e) for e in d["timeline"]]})
+
+
+def _read_for(principal: Principal, session: Session, order) -> OrderRead:
+    return _read(session, order, principal)
 
 
 def _actor(p: Principal) -> str:
@@ -58,7 +66,7 @@ def place_order(session: SessionDep, settings: SettingsDep, principal: Writer, b
         stores.get(session, principal=principal, store_id=body.store_id)
     order = service.place(session, order_in=body, actor=_actor(principal), settings=settings)
     session.flush()
-    return _read(session, order)
+    return _read(session, order, principal)
 
 
 @router.get("/orders", response_model=Page[OrderRead])
@@ -67,13 +75,13 @@ def list_orders(session: SessionDep, principal: Reader, page: PageDep, status_: 
     """Orders of the caller's stores, newest first."""
     rows, total = service.list_orders(session, principal=principal, status=status_, channel=channel,
                                       member_id=member_id, limit=page.limit, offset=page.offset)
-    return Page[OrderRead](items=[_read(session, o) for o in rows], total=total, **page.model_dump())
+    return Page[OrderRead](items=[_read(session, o, principal) for o in rows], total=total, **page.model_dump())
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
 def get_order(session: SessionDep, principal: Reader, order_id: UUID):
     """One order with lines, fulfilment groups and its timeline."""
-    return _read(session, service.get(session, principal=principal, order_id=order_id))
+    return _read_for(principal, session, service.get(session, principal=principal, order_id=order_id))
 
 
 @router.post("/orders/{order_id}/groups/{group_no}/ready", response_model=OrderRead)
@@ -81,7 +89,7 @@ def mark_ready(session: SessionDep, settings: SettingsDep, principal: Writer, or
                body: ReadyBody | None = None):
     """Picked: stock leaves; short lines are substituted or refunded as the customer chose."""
     body = body or ReadyBody()
-    return _read(session, service.ready(session, principal=principal, order_id=order_id, group_no=group_no,
+    return _read_for(principal, session, service.ready(session, principal=principal, order_id=order_id, group_no=group_no,
                                         picked=body.picked, picking_minutes=body.picking_minutes,
                                         actor=_actor(principal), settings=settings))
 
@@ -89,14 +97,14 @@ def mark_ready(session: SessionDep, settings: SettingsDep, principal: Writer, or
 @router.post("/orders/{order_id}/groups/{group_no}/handover", response_model=OrderRead)
 def hand_over(session: SessionDep, principal: Writer, order_id: UUID, group_no: int, body: HandoverBody):
     """Give a delivery to the rider (or a parcel to the carrier)."""
-    return _read(session, service.handover(session, principal=principal, order_id=order_id, group_no=group_no,
+    return _read_for(principal, session, service.handover(session, principal=principal, order_id=order_id, group_no=group_no,
                                            rider=body.model_dump(), actor=_actor(principal)))
 
 
 @router.post("/orders/{order_id}/groups/{group_no}/complete", response_model=OrderRead)
 def complete(session: SessionDep, principal: Writer, order_id: UUID, group_no: int, body: CompleteBody | None = None):
     """Customer has the goods (pickup: verify the pickup code)."""
-    return _read(session, service.complete(session, principal=principal, order_id=order_id, group_no=group_no,
+    return _read_for(principal, session, service.complete(session, principal=principal, order_id=order_id, group_no=group_no,
                                            pickup_code=(body or CompleteBody()).pickup_code,
                                            actor=_actor(principal)))
 
@@ -104,14 +112,14 @@ def complete(session: SessionDep, principal: Writer, order_id: UUID, group_no: i
 @router.post("/orders/{order_id}/cancel", response_model=OrderRead)
 def cancel(session: SessionDep, principal: Writer, order_id: UUID, body: CancelBody):
     """Cancel: reservations released, picked goods restocked, payment refunded."""
-    return _read(session, service.cancel_by_request(session, principal=principal, order_id=order_id,
+    return _read_for(principal, session, service.cancel_by_request(session, principal=principal, order_id=order_id,
                                                     reason=body.reason, actor=_actor(principal)))
 
 
 @router.post("/orders/{order_id}/payments", response_model=OrderRead)
 def payment(session: SessionDep, settings: SettingsDep, principal: Writer, order_id: UUID, body: PaymentUpdate):
     """Record a payment result; pending extends the stock hold, failed cancels the order."""
-    return _read(session, service.record_payment(session, principal=principal, order_id=order_id, payment_in=body,
+    return _read_for(principal, session, service.record_payment(session, principal=principal, order_id=order_id, payment_in=body,
                                                  actor=_actor(principal), settings=settings))
 
 
@@ -181,7 +189,7 @@ def rider_event(session: SessionDep, principal: Courier, raw: Annotated[bytes, D
     except ValidationError as exc:
         raise InvalidInput("Malformed rider event", detail=[{"loc": list(e["loc"]), "msg": e["msg"]}
                                                             for e in exc.errors()]) from exc
-    return _read(session, service.rider_update(
+    return _read_for(principal, session, service.rider_update(
         session, order_id=evt.order_id, group_no=evt.group_no, event=evt.event,
         rider={"rider_name": evt.rider_name, "rider_phone": evt.rider_phone},
         delivery_fee_fen=evt.delivery_fee_fen, actor=_actor(principal)))
@@ -195,5 +203,5 @@ TARGET = {"accept": "accepted", "start-picking": "picking", "ship": "shipped"}
 @router.post("/orders/{order_id}/groups/{group_no}/{step}", response_model=OrderRead)
 def step(session: SessionDep, principal: Writer, order_id: UUID, group_no: int, step: Step):
     """Move a group on: accept, start picking (illegal moves are 409 naming the allowed ones)."""
-    return _read(session, service.advance(session, principal=principal, order_id=order_id, group_no=group_no,
+    return _read_for(principal, session, service.advance(session, principal=principal, order_id=order_id, group_no=group_no,
                                           target=TARGET[step], actor=_actor(principal)))

@@ -159,7 +159,7 @@ def place(session: Session, *, order_in: OrderCreate, actor: str, settings: Sett
                   routing=decision.explanation(), placed_at=clock.now(), status="placed", discount_fen=0,
                   refunded_fen=0, fulfilment_cost_fen=0, cancel_reason="")
     order.number = _number(order)
-    groups = _build(session, order, order_in, routed, settings)
+    groups, order_lines = _build(session, order, order_in, routed, settings)
     if order_in.mode == "in_store":
         return _sell_at_till(session, order, lines, actor)
     _reserve_groups(session, order, groups, routed, settings)
@@ -168,7 +168,25 @@ def place(session: Session, *, order_in: OrderCreate, actor: str, settings: Sett
         mode=order.mode, member_id=order.member_id, payable_fen=order.payable_fen,
         locations=[a.location_id for a in decision.assignments],
         lines=[{"sku_id": s.id, "quantity": q} for s, q in lines]), store_id=order.store_id)
+    _remember_placed(session, order, order_lines, list(groups.values()))
     return order
+
+
+_JUST_PLACED = "orders.just_placed"
+
+
+def _remember_placed(session: Session, order: Order, lines: list[OrderLine],
+                     groups: list[FulfilmentGroup]) -> None:
+    """What placing wrote, so that `detail` answers from it instead of reading the rows back (same
+    transaction only; `_record`, which every later change of an order goes through, forgets it)."""
+    session.info[_JUST_PLACED] = (session.get_transaction(), order.id, lines, groups)
+
+
+def _just_placed(session: Session, order: Order) -> tuple[list[OrderLine], list[FulfilmentGroup]] | None:
+    txn, order_id, lines, groups = session.info.pop(_JUST_PLACED, (None, None, None, None))
+    if txn is None or txn is not session.get_transaction() or order_id != order.id:
+        return None
+    return lines, groups
 
 
 def _number(order: Order) -> str:
@@ -176,7 +194,7 @@ def _number(order: Order) -> str:
 
 
 def _build(session: Session, order: Order, order_in: OrderCreate, routed: Routed,
-           settings: Settings) -> dict[int, FulfilmentGroup]:
+           settings: Settings) -> tuple[dict[int, FulfilmentGroup], list[OrderLine]]:
     """Price every group, then write the order (first: lines and groups reference it), lines and groups."""
     now, priced_groups = clock.now(), []
     for group_no, a in enumerate(routed.decision.assignments, start=1):
@@ -189,13 +207,14 @@ def _build(session: Session, order: Order, order_in: OrderCreate, routed: Routed
     order.payment_status = _initial_payment(session, order, order_in.payment)
     session.add(order)
     session.flush([order])
-    groups, line_no = {}, 0
+    groups, lines = {}, []
     for group_no, a, priced, _total, fee in priced_groups:
         for sku, qty, price, amount in priced:
-            line_no += 1
-            session.add(OrderLine(store_id=order.store_id, order_id=order.id, line_no=line_no, group_no=group_no,
-                                  sku_id=sku.id, sku_code=sku.code, name=sku.name_zh, unit=sku.unit, quantity=qty,
-                                  unit_price_fen=price, amount_fen=amount, discount_fen=0, returned_quantity=0))
+            lines.append(OrderLine(store_id=order.store_id, order_id=order.id, line_no=len(lines) + 1,
+                                   group_no=group_no, sku_id=sku.id, sku_code=sku.code, name=sku.name_zh,
+                                   unit=sku.unit, quantity=qty, unit_price_fen=price, amount_fen=amount,
+                                   discount_fen=0, returned_quantity=0))
+            session.add(lines[-1])
         groups[group_no] = FulfilmentGroup(
             store_id=order.store_id, order_id=order.id, group_no=group_no, location_id=a.location_id,
             mode=order.mode, status="completed" if order.mode == "in_store" else "placed",
@@ -204,7 +223,7 @@ def _build(session: Session, order: Order, order_in: OrderCreate, routed: Routed
             reservation_id=None if order.mode == "in_store" else uuid7(),
             delivery_fee_fen=fee, cost_fen=0, rider={}, updated_at=now)
         session.add(groups[group_no])
-    return groups
+    return groups, lines
 
 
 def _initial_payment(session: Session, order: Order, payment: PaymentIn | None) -> str:
@@ -247,6 +266,7 @@ def _as_qty(lines) -> list:
 
 
 def _record(session: Session, order: Order, group_no: int | None, kind: str, detail: dict, actor: str) -> None:
+    session.info.pop(_JUST_PLACED, None)  # the order changes after placing: `detail` reads it back
     session.add(OrderEvent(store_id=order.store_id, order_id=order.id, id=uuid7(), group_no=group_no, kind=kind,
                            detail=detail, actor=actor, at=clock.now()))
 
@@ -278,10 +298,11 @@ def get(session: Session, *, principal: Principal, order_id: uuid.UUID, lock: bo
 
 def detail(session: Session, *, order: Order) -> dict:
     """Lines, groups (with the moves each may make next) and the timeline."""
-    groups = repository.groups(session, order)
+    fresh = _just_placed(session, order)  # just placed in this transaction: nothing to read back
+    lines, groups = fresh or (repository.lines(session, order), repository.groups(session, order))
     placed = {"kind": "placed", "group_no": None, "detail": {"routing": order.routing.get("decision", "")},
               "actor": "", "at": order.placed_at}  # placing writes no timeline row: one statement fewer
-    return {"lines": repository.lines(session, order), "timeline": [placed, *repository.timeline(session, order)],
+    return {"lines": lines, "timeline": [placed, *([] if fresh else repository.timeline(session, order))],
             "groups": [{**{c: getattr(g, c) for c in ("group_no", "location_id", "mode", "status", "promised_at",
                                                       "pickup_code", "pickup_deadline", "service", "rider",
                                                       "picking_minutes", "delivery_fee_fen", "cost_fen")},
@@ -519,9 +540,12 @@ def cancel_by_request(session: Session, *, principal: Principal, order_id: uuid.
                       actor: str) -> Order:
     """Cancel at the customer's or the store's request."""
     order = get(session, principal=principal, order_id=order_id, lock=True)
-    if not any(g.status in policies.CANCELLABLE for g in repository.groups(session, order)):
+    # Store staff cancel only the part fulfilled at their stores; the customer's channel cancels it all.
+    groups = [g for g in repository.groups(session, order)
+              if g.status in policies.CANCELLABLE and principal.can_see_store(g.location_id)]
+    if not groups:
         raise IllegalTransition(detail={"from": order.status, "to": "cancelled", "allowed": []})
-    return cancel(session, order=order, reason=reason, actor=actor)
+    return _cancel_groups(session, order, groups, reason, actor)
 
 
 def record_payment(session: Session, *, principal: Principal, order_id: uuid.UUID, payment_in: PaymentIn,
