@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Index, String, Text, event, select
+from sqlalchemy import Index, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhongtai.db.base import Base, BigId, JSONType, UTCDateTime
@@ -31,7 +31,13 @@ class Event(BaseModel):
 
 class OutboxEvent(Base):
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_pending", "dispatched_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_events_pending", "dispatched_at", "next_attempt_at"),
+        # The relay polls only undelivered rows: a partial index keeps each poll small however many
+        # delivered events have piled up (and whether or not autovacuum keeps statistics fresh).
+        Index("ix_outbox_events_undispatched", "id", postgresql_where=text("dispatched_at IS NULL"),
+              sqlite_where=text("dispatched_at IS NULL")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
     event_type: Mapped[str] = mapped_column(String(100), index=True)
