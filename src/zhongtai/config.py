@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-insecure-change-me"
+DEV_SECRET = "dev-insecure-change-me-not-for-production-use"
 
 
 class Settings(BaseSettings):
