@@ -286,3 +286,26 @@ class TestTransfersAndCounts:
         moves = client.get(f"/api/v1/locations/{store.id}/movements?sku={sku.code}", headers=mgr).json()["items"]
         assert (moves[0]["kind"], moves[0]["quantity"], moves[0]["reason"]) == ("count", -3, "月末盘点")
         _verify(client, db)
+
+
+class TestBatchEdges:
+    def test_best_before_on_a_sku_without_shelf_life_is_refused(self, client, db):
+        store, rice = f.store(db), f.catalog_sku(db)
+        mgr = f.as_role(client, db, Role.STORE_MANAGER, [store])
+        resp = client.post(f"/api/v1/locations/{store.id}/receipts", headers=mgr, json={
+            "lines": [{"sku_code": rice.code, "quantity": 5, "best_before": "2030-01-01"}]})
+        assert resp.status_code == 422 and resp.json()["error"] == "best_before_not_tracked"
+        assert _stock(client, mgr, store, rice) is None
+
+    def test_damaged_return_leaves_the_shelf_batches_alone(self, client, db):
+        store = f.store(db)
+        milk = f.catalog_sku(db, shelf_life_days=7)
+        f.stock(db, store, milk, 10, best_before=date.today() + timedelta(days=1))
+        pos = {"X-API-Key": f.api_client(db, scopes=["inventory:write", "inventory:read"], stores=[store])}
+        resp = client.post(f"/api/v1/locations/{store.id}/returns", headers=pos, json={
+            "lines": [{"sku_code": milk.code, "quantity": 2}], "condition": "damaged"})
+        assert resp.status_code == 201
+        batches = client.get(f"/api/v1/locations/{store.id}/near-expiry?hours=240", headers=pos).json()
+        assert [b["quantity"] for b in batches] == [10]
+        assert _stock(client, pos, store, milk)["on_hand"] == 10
+        _verify(client, db)

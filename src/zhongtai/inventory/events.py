@@ -15,6 +15,7 @@ class StockChanged(Event):
     on_hand: int
     reserved: int
     available: int
+    safety_stock: int = 0
     source_type: str = ""
     source_id: str = ""
 

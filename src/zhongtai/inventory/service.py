@@ -25,6 +25,10 @@ class UnitMismatch(InvalidInput):
     code, message = "unit_mismatch", "Amount given in the wrong unit for this SKU"
 
 
+class BestBeforeNotTracked(InvalidInput):
+    code, message = "best_before_not_tracked", "Best-before dates are kept only for SKUs with a shelf life"
+
+
 class InsufficientStock(Conflict):
     code, message = "insufficient_stock", "Not enough stock to promise"
 
@@ -76,7 +80,8 @@ def _changed(session: Session, location_id: int, sku_id: int, kind: str, d_on_ha
     on_hand, reserved, safety = level
     outbox.record(session, StockChanged(
         location_id=location_id, sku_id=sku_id, kind=kind, delta_on_hand=d_on_hand, delta_reserved=d_reserved,
-        on_hand=on_hand, reserved=reserved, available=policies.available(on_hand, reserved, safety),
+        on_hand=on_hand, reserved=reserved, safety_stock=safety,
+        available=policies.available(on_hand, reserved, safety),
         source_type=doc.source_type, source_id=doc.source_id), store_id=location_id)
     if on_hand < reserved or on_hand < 0:
         outbox.record(session, StockOversold(location_id=location_id, sku_id=sku_id, on_hand=on_hand,
@@ -85,12 +90,17 @@ def _changed(session: Session, location_id: int, sku_id: int, kind: str, d_on_ha
 
 
 def _post(session: Session, *, location_id: int, sku: Sku, delta: int, kind: str, doc: Doc,
-          best_before: date | None = None, batch_code: str = "", reserved_delta: int = 0) -> tuple[int, int, int]:
-    """Append ledger rows for one change, move on hand (and batches, FEFO) and record the event."""
+          best_before: date | None = None, batch_code: str = "", reserved_delta: int = 0,
+          track_batches: bool = True) -> tuple[int, int, int]:
+    """Append ledger rows for one change, move on hand (and fresh batches, FEFO) and record the event.
+
+    Batches are kept for fresh SKUs (those with a shelf life); `track_batches=False` books a change that
+    concerns no batch on the shelf (goods returned damaged and written off at once)."""
+    batched = sku.is_fresh and track_batches
     base = {"location_id": location_id, "sku_id": sku.id, "kind": kind, "reason": doc.reason, "source_type": doc.source_type,
                 "source_id": doc.source_id, "actor": doc.actor, "occurred_at": doc.occurred_at or clock.now()}
     rows = []
-    if delta < 0 and sku.is_fresh:
+    if delta < 0 and batched:
         # The level row first: a SKU's batches are only locked by whoever holds its level, so no deadlocks.
         repository.lock_levels(session, location_id, [sku.id])
         takes, left = policies.fefo_take(repository.open_batches(session, location_id, sku.id), -delta)
@@ -99,7 +109,7 @@ def _post(session: Session, *, location_id: int, sku: Sku, delta: int, kind: str
             rows.append(dict(base, quantity=-taken, batch_id=batch_id))
         if left:
             rows.append(dict(base, quantity=-left, batch_id=None))
-    elif delta > 0 and (sku.is_fresh or best_before is not None):
+    elif delta > 0 and batched:
         batch_id = repository.add_batch(session, location_id=location_id, sku_id=sku.id, batch_code=batch_code,
                                         best_before=best_before or _default_best_before(sku), quantity=delta)
         rows.append(dict(base, quantity=delta, batch_id=batch_id))
@@ -119,6 +129,10 @@ def receive(session: Session, *, location_id: int, lines: Sequence, doc: Doc) ->
     """Goods in (purchase receipt): on hand up, fresh goods as dated batches. Returns lines posted."""
     resolved = dict(resolve_lines(session, lines))
     by_code = {s.code: s for s in resolved}
+    untracked = sorted({ln.sku_code for ln in lines if getattr(ln, "best_before", None) and not by_code[ln.sku_code].is_fresh})
+    if untracked:
+        raise BestBeforeNotTracked(detail={"sku_codes": untracked,
+                                           "hint": "give the SKU a shelf life to track its batches"})
     for line in sorted(lines, key=lambda ln: by_code[ln.sku_code].id):  # key order: no deadlocks
         _post(session, location_id=location_id, sku=by_code[line.sku_code], delta=line.amount, kind="receipt",
               doc=doc, best_before=getattr(line, "best_before", None), batch_code=getattr(line, "batch_code", ""))
@@ -144,10 +158,11 @@ def sell(session: Session, *, location_id: int, lines: Sequence[Qty], doc: Doc) 
 def take_back(session: Session, *, location_id: int, lines: Sequence[Qty], condition: str, doc: Doc) -> None:
     """A customer return at this location; damaged goods are written off straight away."""
     for sku, amount in resolve_lines(session, lines):
-        _post(session, location_id=location_id, sku=sku, delta=amount, kind="return", doc=doc)
-        if condition == "damaged":
+        sellable = condition != "damaged"
+        _post(session, location_id=location_id, sku=sku, delta=amount, kind="return", doc=doc, track_batches=sellable)
+        if not sellable:  # written off as it came in: the batches on the shelf are untouched
             _post(session, location_id=location_id, sku=sku, delta=-amount, kind="adjustment",
-                  doc=Doc(**{**doc.__dict__, "reason": "returned damaged"}))
+                  doc=Doc(**{**doc.__dict__, "reason": "returned damaged"}), track_batches=False)
 
 
 # --- reservations -------------------------------------------------------------------------------------
