@@ -243,16 +243,8 @@ def _new_id() -> uuid.UUID:
 
 
 def _allocations(session: Session, location_id: int, channel: str, skus: Sequence[Sku]) -> dict[int, policies.Allocation]:
-    if channel not in policies.ONLINE_CHANNELS:
-        return {s.id: policies.FULL for s in skus}
-    rows = repository.allocations(session, [location_id])
-    if not rows:
-        return {s.id: policies.FULL for s in skus}
-    paths = catalog.category_paths(session, category_ids={r.category_id for r in rows if r.category_id} |
-                                   {s.category_id for s in skus})
-    rules = {(paths.get(r.category_id) if r.category_id else None): policies.Allocation(
-        r.online_percent, r.walk_in_buffer) for r in rows}
-    return {s.id: policies.allocation_for(channel, paths.get(s.category_id, ""), rules) for s in skus}
+    """The allocation rule per SKU id at one location (see `_allocations_many`)."""
+    return {sku_id: alloc for (_loc, sku_id), alloc in _allocations_many(session, [location_id], channel, skus).items()}
 
 
 def _shortages(session: Session, location_id: int, lines, allocs) -> list[dict]:

@@ -348,11 +348,11 @@ def _move(session: Session, order: Order, group: FulfilmentGroup, target: str, a
 
 
 def _refresh_status(session: Session, order: Order) -> None:
-    before = order.status
-    order.status = policies.order_status([g.status for g in repository.groups(session, order)])
+    before, groups = order.status, repository.groups(session, order)
+    order.status = policies.order_status([g.status for g in groups])
     if order.status == "completed" and before != "completed":
         order.completed_at = clock.now()
-        order.fulfilment_cost_fen = sum(g.cost_fen for g in repository.groups(session, order))
+        order.fulfilment_cost_fen = sum(g.cost_fen for g in groups)
         _completed_event(session, order)
     elif order.status == "cancelled" and before != "cancelled":
         order.cancelled_at = clock.now()
