@@ -7,7 +7,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from zhongtai.catalog.models import Category, Sku
@@ -19,19 +18,6 @@ from zhongtai.staff.models import User
 from zhongtai.stores.models import Store
 
 
-@pytest.fixture
-def zt(settings, engine):
-    env = {**os.environ, "ZHONGTAI_DATABASE_URL": settings.database_url, "ZHONGTAI_ENVIRONMENT": "test",
-           "COLUMNS": "200", "NO_COLOR": "1"}
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "zhongtai.cli", *args], capture_output=True, text=True,
-                              env=env, timeout=120)
-        if ok:
-            assert proc.returncode == 0, proc.stdout + proc.stderr
-        return proc
-
-    return run
 
 
 class TestCli:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import text
 
 from zhongtai.inventory import service
@@ -16,15 +12,6 @@ from zhongtai.kernel import clock
 from tests import factories as f
 
 
-@pytest.fixture
-def zt(settings, engine):
-    env = {**os.environ, "ZHONGTAI_DATABASE_URL": settings.database_url, "COLUMNS": "200", "NO_COLOR": "1"}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "zhongtai.cli", *args], capture_output=True, text=True,
-                              env=env, timeout=120)
-
-    return run
 
 
 class TestInventoryVerify:
@@ -39,7 +26,7 @@ class TestInventoryVerify:
         f.stock(db, store, sku, 8)
         db.execute(text("UPDATE stock_levels SET on_hand = 99, reserved = 1"))  # tamper behind the ledger's back
         db.commit()
-        proc = zt("inventory", "verify")
+        proc = zt("inventory", "verify", ok=False)
         assert proc.returncode == 1
         assert "1 ledger drift, 1 reserved drift" in proc.stdout and "on_hand 99" in proc.stdout
 
