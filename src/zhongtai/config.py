@@ -39,14 +39,31 @@ class Settings(BaseSettings):
     picking_cost_fen_per_minute: int = 50
     delivery_base_fee_fen: int = 400
     delivery_fee_per_km_fen: int = 100
+    # Webhook URLs whose host is loopback, private or link-local: unset means allowed in development and
+    # test, refused in production (a webhook must not become a way into the internal network).
+    webhooks_allow_private_urls: bool | None = None
+    # Inbound data (integration): payloads above the inline limit are landed as gzip files under the dir
+    ingest_landing_dir: str = "var/landing"
+    ingest_inline_max_bytes: int = 256 * 1024
+    ingest_chunk_size: int = 50_000
     log_level: str = "INFO"
     log_json: bool = False
     sql_echo: bool = False
+    # Test each pooled connection with a round trip before use. Off by default: a dropped connection is
+    # detected on use instead, and the pool is then refreshed (one failed request per worker after a
+    # database restart), which saves a round trip on every request.
+    database_pool_pre_ping: bool = False
 
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:
         if self.environment == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
             raise ValueError("ZHONGTAI_SECRET_KEY must be set to a random value of 32+ characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def _default_private_webhook_urls(self) -> Settings:
+        if self.webhooks_allow_private_urls is None:
+            self.webhooks_allow_private_urls = self.environment != "production"
         return self
 
     @property

@@ -52,8 +52,11 @@ def get_principal(
 
     Resolved in its own short read-only session, so authenticating never holds the request's write lock.
     """
-    with request.app.state.read_sessionmaker() as session:
-        principal = _resolve(request, session, settings, token, api_key)
+    key = api_key or (token if token and token.startswith("zt_") else None)
+    principal = staff_service.remembered_client(key) if key else None
+    if principal is None:
+        with request.app.state.read_sessionmaker() as session:
+            principal = _resolve(request, session, settings, token, api_key)
     request.state.principal = principal
     return principal
 

@@ -6,13 +6,15 @@ import importlib
 
 from fastapi import APIRouter
 
-DOMAINS = ("staff", "stores", "catalog", "inventory", "orders", "members", "loyalty", "pricing")
+DOMAINS = ("staff", "stores", "catalog", "inventory", "orders", "members", "loyalty", "pricing", "webhooks",
+           "wallet", "finance", "integration")
 MODEL_MODULES = ("zhongtai.kernel.outbox", "zhongtai.kernel.idempotency",
-                 *(f"zhongtai.{d}.models" for d in DOMAINS))
+                 *(f"zhongtai.{d}.models" for d in DOMAINS), "zhongtai.integration.links")
 
 
 def ROUTERS() -> list[APIRouter]:
     routers = [importlib.import_module(f"zhongtai.{d}.router").router for d in DOMAINS]
+    routers.append(importlib.import_module("zhongtai.integration.webhooks_in").router)  # signed order pushes
     routers.append(importlib.import_module("zhongtai.web.routes").router)
     return routers
 
@@ -38,8 +40,14 @@ def JOBS():  # noqa: N802
     from zhongtai.loyalty import service as loyalty
     from zhongtai.loyalty.coupons import service as coupons
     from zhongtai.orders import service as orders
+    from zhongtai.wallet import service as wallet
+    from zhongtai.webhooks import worker as webhooks
 
     return [Job("inventory.expire_reservations", lambda s: inventory.expire_due(s), every_seconds=15),
             Job("orders.cancel_no_shows", lambda s: orders.cancel_no_shows(s), every_seconds=60),
             Job("loyalty.expire_points", lambda s: loyalty.expire_due(s), every_seconds=3600),
-            Job("loyalty.expire_coupons", lambda s: coupons.expire_due(s), every_seconds=3600)]
+            Job("loyalty.expire_coupons", lambda s: coupons.expire_due(s), every_seconds=3600),
+            Job("loyalty.recompute_tiers", lambda s: loyalty.recompute_every_tier(s), every_seconds=86400),
+            Job("wallet.expire_gift_cards", lambda s: wallet.expire_cards(s), every_seconds=3600),
+            # Sends over HTTP, so it opens its own short transactions (the job's session stays unused).
+            Job("webhooks.deliver", lambda s: webhooks.deliver_due(s.get_bind()), every_seconds=5)]

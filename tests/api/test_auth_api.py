@@ -77,6 +77,7 @@ class TestApiKeys:
         key = f.api_client(db, scopes=["stores:read"], all_stores=True)
         tampered = key[:-4] + "AAAA"
         assert client.get("/api/v1/stores", headers={"X-API-Key": tampered}).json()["error"] == "invalid_api_key"
+        assert client.get("/api/v1/stores", headers={"X-API-Key": key}).status_code == 200  # remembered now
         hq = f.as_role(client, db, Role.HQ_ADMIN)
         listed = client.get("/api/v1/api-clients", headers=hq).json()["items"]
         assert client.delete(f"/api/v1/api-clients/{listed[0]['id']}", headers=hq).status_code == 204

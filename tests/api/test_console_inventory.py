@@ -317,7 +317,8 @@ class TestNavigation:
     @pytest.mark.parametrize(("role", "links"), [
         (Role.HQ_ADMIN, ["/console/", "/console/stock", "/console/stock/find", "/console/stock/expiring",
                          "/console/stock/movements", "/console/fulfilment", "/console/orders", "/console/members",
-                         "/console/overview"]),
+                         "/console/integration", "/console/integration/mappings", "/console/webhooks",
+                         "/console/overview", "/console/finance"]),
         (Role.STORE_MANAGER, ["/console/", "/console/stock", "/console/stock/find", "/console/stock/expiring",
                               "/console/stock/movements", "/console/fulfilment", "/console/orders",
                               "/console/members"]),

@@ -83,9 +83,14 @@ def category_paths(session: Session, category_ids: Collection[int]) -> dict[int,
     return dict(session.execute(select(Category.id, Category.path).where(Category.id.in_(list(category_ids)))).all())
 
 
-def skus_with_overrides(session: Session, codes: Collection[str], store_ids: Collection[int]):
-    """SKUs by code joined with their price overrides at the given stores, in one query."""
-    stmt = (select(Sku, StorePrice.store_id, StorePrice.price_fen)
+def skus_with_overrides(session: Session, codes: Collection[str], store_ids: Collection[int],
+                        *, with_paths: bool = False):
+    """SKUs by code joined with their price overrides at the given stores (and, if asked, their category's
+    path), in one query."""
+    cols = [Sku, StorePrice.store_id, StorePrice.price_fen, *([Category.path] if with_paths else [])]
+    stmt = (select(*cols)
             .outerjoin(StorePrice, (StorePrice.sku_id == Sku.id) & StorePrice.store_id.in_(list(store_ids) or [-1]))
             .where(Sku.code.in_(list(codes))))
+    if with_paths:
+        stmt = stmt.outerjoin(Category, Category.id == Sku.category_id)
     return session.execute(stmt).all()

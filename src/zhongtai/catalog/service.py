@@ -195,3 +195,20 @@ def skus_with_prices(session: Session, *, codes: Collection[str], store_ids: Col
     if missing:
         raise UnknownSkus(detail={"unknown": missing})
     return skus, overrides
+
+
+def skus_for_pricing(session: Session, *, codes: Collection[str], store_id: int):
+    """What a quote needs about its SKUs at one store, in one query: ({code: Sku}, {sku_id: store price},
+    {category_id: category path}); UnknownSkus if a code has no SKU."""
+    skus: dict[str, Sku] = {}
+    overrides: dict[int, int] = {}
+    paths: dict[int, str] = {}
+    for sku, at, price, path in repository.skus_with_overrides(session, set(codes), {store_id}, with_paths=True):
+        skus[sku.code] = sku
+        paths[sku.category_id] = path or ""
+        if at is not None:
+            overrides[sku.id] = price
+    missing = sorted(set(codes) - set(skus))
+    if missing:
+        raise UnknownSkus(detail={"unknown": missing})
+    return skus, overrides, paths

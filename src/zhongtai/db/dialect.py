@@ -16,3 +16,12 @@ def insert(session: Session, table: Any) -> Any:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def month(session: Session, column: Any) -> Any:
+    """'YYYY-MM' of a UTCDateTime column, in UTC, on either backend (for grouping by month)."""
+    from sqlalchemy import func
+
+    if is_postgres(session):
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.substr(column, 1, 7)  # SQLite keeps UTC datetimes as 'YYYY-MM-DD HH:MM:SS…'

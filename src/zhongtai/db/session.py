@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,13 +12,31 @@ from sqlalchemy.orm import Session, sessionmaker
 from zhongtai.config import Settings, get_settings
 
 _engines: dict[str, Engine] = {}
+# SQLSTATE codes the schema's own functions raise (e.g. ZT409 from the stock trigger), and the domain
+# error each becomes; a domain registers its own with `raises_as`, so `db` imports no domain.
+_sqlstate_errors: dict[str, Callable[[Any], Exception]] = {}
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def raises_as(sqlstate: str, factory: Callable[[Any], Exception]) -> None:
+    """Turn a database error with `sqlstate` into `factory(diagnostics)` wherever it surfaces (a
+    statement or the commit that runs deferred triggers)."""
+    _sqlstate_errors[sqlstate] = factory
+
+
+def make_engine(url: str, *, echo: bool = False, pre_ping: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE writes."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=pre_ping, pool_size=10, max_overflow=20)
+    event.listen(engine, "handle_error", _domain_error)
+    return engine
+
+
+def _domain_error(context: Any) -> None:
+    code = getattr(context.original_exception, "sqlstate", None)
+    factory = _sqlstate_errors.get(code) if code else None
+    if factory is not None:
+        raise factory(context.original_exception.diag) from context.original_exception
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
@@ -52,7 +70,7 @@ def get_engine(settings: Settings | None = None) -> Engine:
         path = settings.sqlite_path()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        _engines[url] = make_engine(url, echo=settings.sql_echo)
+        _engines[url] = make_engine(url, echo=settings.sql_echo, pre_ping=settings.database_pool_pre_ping)
     return _engines[url]
 
 

@@ -109,6 +109,10 @@ class ReservationLine(Base):
     reservation_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     sku_id: Mapped[int] = mapped_column(BigId, ForeignKey("skus.id"), primary_key=True)
     quantity: Mapped[int] = mapped_column()
+    # The channel allocation rule the line was promised under; on PostgreSQL the stock is taken with it
+    # when the transaction commits (see migration 0011), so the row lock is held only for the commit.
+    online_percent: Mapped[int] = mapped_column(server_default="100")
+    walk_in_buffer: Mapped[int] = mapped_column(server_default="0")
 
 
 class ChannelAllocation(Base):

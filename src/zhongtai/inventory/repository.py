@@ -24,6 +24,7 @@ from zhongtai.inventory.models import (
 )
 from zhongtai.kernel import clock
 from zhongtai.kernel.ids import uuid7
+from zhongtai.kernel.outbox import OutboxEvent
 
 LEVEL_COLS = (StockLevel.on_hand, StockLevel.reserved, StockLevel.safety_stock)
 
@@ -39,9 +40,24 @@ _ADD_ON_HAND = text(
 ).bindparams(bindparam("now", type_=UTCDateTime))
 
 
+def settle_reservations(session: Session) -> None:
+    """PostgreSQL: take the stock of reservations made earlier in this transaction now (their deferred
+    trigger would at commit), so a later change in the same transaction sees it, as on SQLite."""
+    if session.info.pop("reservations_pending", False):
+        session.execute(text("SET CONSTRAINTS reservation_lines_take_stock IMMEDIATE"))
+        session.execute(text("SET CONSTRAINTS reservation_lines_take_stock DEFERRED"))
+
+
+def take_reserved_stock_at_once(session: Session) -> None:
+    """PostgreSQL: for the rest of this transaction, reservations take their stock as they are made."""
+    if dialect.is_postgres(session):
+        session.execute(text("SET CONSTRAINTS reservation_lines_take_stock IMMEDIATE"))
+
+
 def add_on_hand(session: Session, location_id: int, sku_id: int, delta: int,
                 reserved_delta: int = 0) -> tuple[int, int, int]:
     """on_hand += delta (creating the row if needed); returns (on_hand, reserved, safety_stock)."""
+    settle_reservations(session)
     row = session.execute(_ADD_ON_HAND, {"location_id": location_id, "sku_id": sku_id, "delta": delta,
                                          "reserved_delta": reserved_delta, "now": clock.now()}).one()
     return tuple(row)  # type: ignore[return-value]
@@ -66,6 +82,7 @@ def try_reserve(session: Session, location_id: int, sku_id: int, qty: int, perce
 
 def unreserve(session: Session, location_id: int, sku_id: int, qty: int, consume: bool) -> tuple[int, int, int]:
     """reserved -= qty, and on_hand -= qty too when the goods leave (`consume`)."""
+    settle_reservations(session)
     lvl = StockLevel
     values: dict[str, Any] = {"reserved": lvl.reserved - qty, "updated_at": clock.now()}
     if consume:
@@ -76,6 +93,7 @@ def unreserve(session: Session, location_id: int, sku_id: int, qty: int, consume
 
 
 def levels(session: Session, location_id: int, sku_ids: Collection[int]) -> dict[int, StockLevel]:
+    settle_reservations(session)
     # populate_existing: reservations move `reserved` in plain SQL; rows already in the session are re-read.
     rows = session.scalars(select(StockLevel).where(StockLevel.location_id == location_id,
                                                     StockLevel.sku_id.in_(list(sku_ids)))
@@ -85,6 +103,7 @@ def levels(session: Session, location_id: int, sku_ids: Collection[int]) -> dict
 
 def lock_levels(session: Session, location_id: int, sku_ids: Collection[int]) -> dict[int, StockLevel]:
     """Stock rows locked FOR UPDATE in primary-key order (SQLite: the write transaction serialises)."""
+    settle_reservations(session)
     stmt = (select(StockLevel).where(StockLevel.location_id == location_id, StockLevel.sku_id.in_(sorted(sku_ids)))
             .order_by(StockLevel.sku_id).with_for_update())
     return {r.sku_id: r for r in session.scalars(stmt)}
@@ -105,6 +124,7 @@ def levels_for_skus(session: Session, sku_ids: Collection[int], location_ids: Co
 
 
 def set_safety_stock(session: Session, location_id: int, sku_id: int, qty: int) -> tuple[int, int, int]:
+    settle_reservations(session)
     stmt = dialect.insert(session, StockLevel).values(
         location_id=location_id, sku_id=sku_id, on_hand=0, reserved=0, safety_stock=qty, updated_at=clock.now())
     stmt = stmt.on_conflict_do_update(index_elements=[StockLevel.location_id, StockLevel.sku_id],
@@ -155,6 +175,34 @@ def insert_reservation_if_new(session: Session, values: dict[str, Any]) -> Reser
     reservation, loaded (no second read), or None if the key was already used. `values` names every
     column but `closed_at`. Plain SQL, like `_ADD_ON_HAND`, so that it is compiled once."""
     return session.scalars(_INSERT_RESERVATION, values).one_or_none()
+
+
+_RESERVE_AT_COMMIT = text(
+    f"WITH res AS (INSERT INTO reservations ({', '.join(c.name for c in _RES_COLS)}) "
+    f"VALUES ({', '.join(':' + c.name for c in _RES_COLS)}) "
+    "ON CONFLICT (location_id, idempotency_key) DO NOTHING RETURNING location_id, id), "
+    "lines AS (INSERT INTO reservation_lines (location_id, reservation_id, sku_id, quantity, online_percent, "
+    "walk_in_buffer) SELECT res.location_id, res.id, t.sku_id, t.quantity, t.percent, t.buffer FROM res, "
+    "unnest(CAST(:sku_ids AS bigint[]), CAST(:quantities AS integer[]), CAST(:percents AS integer[]), "
+    "CAST(:buffers AS integer[])) WITH ORDINALITY AS t(sku_id, quantity, percent, buffer, n) ORDER BY t.n), "
+    "event AS (INSERT INTO outbox_events (id, event_type, store_id, payload, occurred_at, attempts) "
+    "SELECT :event_id, :event_event_type, :event_store_id, :event_payload, :event_occurred_at, 0 FROM res) "
+    "SELECT count(*) FROM res"
+).bindparams(*[bindparam(c.name, type_=c.type) for c in _RES_COLS],
+             bindparam("event_id", type_=OutboxEvent.__table__.c.id.type),
+             bindparam("event_payload", type_=OutboxEvent.__table__.c.payload.type),
+             bindparam("event_occurred_at", type_=UTCDateTime))
+
+
+def reserve_at_commit(session: Session, values: dict[str, Any], lines: Sequence[dict[str, int]],
+                      event: dict[str, Any]) -> bool:
+    """PostgreSQL: the reservation, its lines (in the given order) and its event in one statement; the
+    lines' deferred trigger takes the stock as the transaction commits. False if the key was used."""
+    params = {**values, **{f"event_{k}": v for k, v in event.items()},
+              **{col: [ln[key] for ln in lines] for col, key in (
+                  ("sku_ids", "sku_id"), ("quantities", "quantity"), ("percents", "online_percent"),
+                  ("buffers", "walk_in_buffer"))}}
+    return session.execute(_RESERVE_AT_COMMIT, params).scalar_one() == 1
 
 
 def reservation_by_key(session: Session, location_id: int, key: str) -> Reservation | None:
@@ -294,3 +342,44 @@ def counts_page(session: Session, location_id: int, *, limit: int, offset: int):
     stmt = select(CycleCount).where(CycleCount.location_id == location_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return list(session.scalars(stmt.order_by(CycleCount.posted_at.desc()).limit(limit).offset(offset))), total
+
+
+# --- till uploads (bulk) --------------------------------------------------------------------------------
+
+_MOVEMENT_COLS = ("location_id", "id", "sku_id", "kind", "quantity", "reason", "source_type", "source_id",
+                  "batch_id", "actor", "occurred_at", "recorded_at")
+_ADD_ON_HAND_MANY = text(
+    "INSERT INTO stock_levels (location_id, sku_id, on_hand, reserved, safety_stock, updated_at) "
+    "SELECT location_id, sku_id, delta, 0, 0, :now FROM tmp_stock_deltas WHERE true ORDER BY location_id, sku_id "
+    "ON CONFLICT (location_id, sku_id) DO UPDATE SET on_hand = stock_levels.on_hand + excluded.on_hand, "
+    "updated_at = excluded.updated_at "
+    "RETURNING location_id, sku_id, on_hand, reserved, safety_stock"
+).bindparams(bindparam("now", type_=UTCDateTime))
+
+
+def copy_movements(session: Session, rows) -> int:
+    """Append ledger rows (tuples in `_MOVEMENT_COLS` order) in one COPY / executemany."""
+    from zhongtai.db.bulk import copy_rows
+
+    return copy_rows(session, StockMovement.__table__, _MOVEMENT_COLS, rows)
+
+
+def add_on_hand_many(session: Session, deltas: dict[tuple[int, int], int]) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """on_hand += delta for many (location, SKU) rows in one statement, rows taken in key order; the levels after."""
+    from zhongtai.db.bulk import copy_temp, temp_table
+
+    temp_table(session, "tmp_stock_deltas", "location_id BIGINT, sku_id BIGINT, delta BIGINT")
+    copy_temp(session, "tmp_stock_deltas", ("location_id", "sku_id", "delta"),
+              ((loc, sku, d) for (loc, sku), d in sorted(deltas.items())))
+    rows = session.execute(_ADD_ON_HAND_MANY, {"now": clock.now()}).all()
+    return {(loc, sku): (on_hand, reserved, safety) for loc, sku, on_hand, reserved, safety in rows}
+
+
+def copy_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Outbox rows made by `outbox.prepare`, written in one COPY / executemany with the stock change."""
+    from zhongtai.db.bulk import copy_rows
+    from zhongtai.kernel.outbox import OutboxEvent
+
+    cols = ("id", "event_type", "store_id", "payload", "occurred_at", "attempts")
+    copy_rows(session, OutboxEvent.__table__, cols, ((r["id"], r["event_type"], r["store_id"], r["payload"],
+                                                       r["occurred_at"], 0) for r in rows), json_columns=("payload",))

@@ -3,16 +3,20 @@ reservation statements, so on hand always equals the ledger and reserved the act
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
 from zhongtai.catalog.models import Sku
+from zhongtai.db import dialect
+from zhongtai.db.session import raises_as
 from zhongtai.inventory import policies, repository
 from zhongtai.inventory.events import ReservationClosed, ReservationCreated, StockChanged, StockOversold
 from zhongtai.inventory.models import ChannelAllocation, CycleCount, Reservation, Transfer
@@ -31,6 +35,18 @@ class BestBeforeNotTracked(InvalidInput):
 
 class InsufficientStock(Conflict):
     code, message = "insufficient_stock", "Not enough stock to promise"
+
+
+def _short_at_commit(diag) -> InsufficientStock:
+    """The stock trigger's refusal (PostgreSQL, at commit) as the same 409 the SQLite path raises."""
+    d = json.loads(diag.message_detail)
+    can = policies.promisable(d["on_hand"], d["reserved"], d["safety_stock"],
+                              policies.Allocation(d["online_percent"], d["walk_in_buffer"]))
+    return InsufficientStock(detail={"location_id": d["location_id"], "lines": [
+        {"sku_code": d["sku_code"], "requested": d["requested"], "promisable": can}]})
+
+
+raises_as("ZT409", _short_at_commit)
 
 
 class ReservationNotFound(NotFound):
@@ -194,18 +210,33 @@ def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[S
     values = dict(location_id=location_id, id=reservation_id or _new_id(), idempotency_key=idempotency_key, channel=channel,
                   reference=reference, status="active", created_at=clock.now(),
                   expires_at=clock.now() + timedelta(seconds=ttl_seconds))
+    rows = [dict(sku_id=s.id, quantity=q, online_percent=allocs[s.id].online_percent,
+                 walk_in_buffer=allocs[s.id].walk_in_buffer) for s, q in lines]
+    event = ReservationCreated(location_id=location_id, reservation_id=str(values["id"]), reference=reference,
+                               channel=channel, expires_at=values["expires_at"].isoformat(),
+                               lines=[{"sku_id": s.id, "quantity": q} for s, q in lines])
+    if dialect.is_postgres(session):
+        # One statement; the lines' trigger takes the stock (same condition, same event) as the
+        # transaction commits, so the hot row is locked only for the commit itself.
+        made = repository.reserve_at_commit(session, values, rows, outbox.prepare(session, event, store_id=location_id))
+        session.info["reservations_pending"] = made
+        return Reservation(**values) if made else None
+    # SQLite serialises writers: the stock is taken now, the lines' rows in SKU order.
     res = repository.insert_reservation_if_new(session, values)  # the key check too: no read first
     if res is None:
         return None
-    repository.add_reservation_lines(session, [dict(location_id=location_id, reservation_id=values["id"],
-                                                    sku_id=s.id, quantity=q) for s, q in lines])
-    # The row locks are taken last and held only until the commit; the events are written with it.
+    repository.add_reservation_lines(session, [dict(location_id=location_id, reservation_id=values["id"], **r)
+                                               for r in rows])
     _take_stock(session, location_id, lines, allocs, values["id"])
-    outbox.record(session, ReservationCreated(
-        location_id=location_id, reservation_id=str(values["id"]), reference=reference, channel=channel,
-        expires_at=values["expires_at"].isoformat(), lines=[{"sku_id": s.id, "quantity": q} for s, q in lines]),
-        store_id=location_id)
+    outbox.record(session, event, store_id=location_id)
     return res
+
+
+def reserve_at_once(session: Session) -> None:
+    """Make reservations in this transaction take their stock when made, not at commit (PostgreSQL): for
+    a batch that places many orders in one transaction, a shortage then fails that order's savepoint
+    alone instead of the whole batch at commit."""
+    repository.take_reserved_stock_at_once(session)
 
 
 def promisable_at(session: Session, *, location_ids: Sequence[int], channel: str, lines: Sequence[tuple[Sku, int]]):
@@ -579,3 +610,74 @@ def verify(session: Session) -> dict:
         "reserved_drift": [{"location_id": a, "sku_id": b, "reserved": c, "active_reservations": d}
                            for a, b, c, d in reserved],
     }
+
+
+# --- till uploads (bulk) --------------------------------------------------------------------------------
+
+class TillMovement(NamedTuple):
+    """A till line's stock effect: a sale (delta < 0) or a return (delta > 0) at its own time."""
+
+    location_id: int
+    sku: Sku
+    delta: int
+    kind: str  # sale | return
+    occurred_at: datetime
+    source_id: str
+
+
+def post_till_movements(session: Session, *, movements: Sequence[TillMovement], source_type: str, reference: str,
+                        actor: str) -> list[tuple[int, int, int]]:
+    """Bulk: till sales/returns into the ledger at their own time, stock may go below zero (late uploads);
+    one event per location, SKU and kind. Returns (location_id, sku_id, on_hand) now oversold."""
+    from zhongtai.db.bulk import uuid7_many
+
+    now, ids = clock.now(), uuid7_many(len(movements))
+    repository.copy_movements(session, ((m.location_id, ids[i], m.sku.id, m.kind, m.delta, "", source_type,
+                                         m.source_id, None, actor, m.occurred_at, now)
+                                        for i, m in enumerate(movements)))
+    by_kind: dict[tuple[int, int, str], int] = defaultdict(int)
+    skus: dict[int, Sku] = {}
+    for m in movements:
+        by_kind[(m.location_id, m.sku.id, m.kind)] += m.delta
+        skus[m.sku.id] = m.sku
+    net: dict[tuple[int, int], int] = defaultdict(int)
+    for (loc, sku_id, _kind), delta in by_kind.items():
+        net[(loc, sku_id)] += delta
+    levels = repository.add_on_hand_many(session, net)
+    _till_batches(session, net, skus)
+    doc = Doc(source_type=source_type, source_id=reference, actor=actor)
+    repository.copy_events(session, _till_events(session, by_kind, levels, doc))
+    return [(loc, sku_id, lv[0]) for (loc, sku_id), lv in sorted(levels.items()) if lv[0] < lv[1] or lv[0] < 0]
+
+
+def _till_events(session: Session, by_kind, levels, doc: Doc) -> list[dict]:
+    """The events `_changed` would record, one StockChanged per location, SKU and kind (and one StockOversold
+    per location and SKU where stock no longer covers what it must), as outbox rows written in one go."""
+    rows, oversold = [], set()
+    for (loc, sku_id, kind), delta in sorted(by_kind.items()):
+        on_hand, reserved, safety = levels[(loc, sku_id)]
+        rows.append(outbox.prepare(session, StockChanged(
+            location_id=loc, sku_id=sku_id, kind=kind, delta_on_hand=delta, delta_reserved=0, on_hand=on_hand,
+            reserved=reserved, safety_stock=safety, available=policies.available(on_hand, reserved, safety),
+            source_type=doc.source_type, source_id=doc.source_id), store_id=loc))
+        if (on_hand < reserved or on_hand < 0) and (loc, sku_id) not in oversold:
+            oversold.add((loc, sku_id))
+            rows.append(outbox.prepare(session, StockOversold(
+                location_id=loc, sku_id=sku_id, on_hand=on_hand, reserved=reserved, source_type=doc.source_type,
+                source_id=doc.source_id), store_id=loc))
+    return rows
+
+
+def _till_batches(session: Session, net: dict[tuple[int, int], int], skus: dict[int, Sku]) -> None:
+    """Fresh SKUs: sold goods leave their batches first-expiry-first-out, returned goods come back as a batch."""
+    for (loc, sku_id), delta in sorted(net.items()):
+        sku = skus[sku_id]
+        if not sku.is_fresh or delta == 0:
+            continue
+        if delta > 0:
+            repository.add_batch(session, location_id=loc, sku_id=sku_id, batch_code="till-return",
+                                 best_before=_default_best_before(sku), quantity=delta)
+            continue
+        takes, _left = policies.fefo_take(repository.open_batches(session, loc, sku_id), -delta)
+        for batch_id, taken in takes:
+            repository.take_from_batch(session, loc, batch_id, taken)

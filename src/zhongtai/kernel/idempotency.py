@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Text, delete, update
+from sqlalchemy import String, Text, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -105,15 +105,14 @@ class IdempotencyMiddleware:
     def _claim(self, record: _Record) -> IdempotencyKey | None:
         if not record.key or len(record.key) > 255:
             raise InvalidInput("Idempotency-Key must be 1-255 characters", detail={"header": "Idempotency-Key"})
-        with self.sessions() as session:
-            try:
-                with session.begin():
-                    session.add(IdempotencyKey(**record.__dict__, created_at=clock.now()))
-                return None
-            except IntegrityError:
-                pass
-            with session.begin():
-                return self._existing(session, record)
+        try:  # the common case, a new key: one Core INSERT, no ORM unit of work
+            with self.sessions.kw["bind"].begin() as conn:
+                conn.execute(insert(IdempotencyKey).values(**record.__dict__, state="running", created_at=clock.now()))
+            return None
+        except IntegrityError:
+            pass
+        with self.sessions() as session, session.begin():
+            return self._existing(session, record)
 
     def _existing(self, session: Session, record: _Record) -> IdempotencyKey | None:
         row = session.get(IdempotencyKey, (record.scope, record.key), with_for_update=True)
@@ -131,11 +130,11 @@ class IdempotencyMiddleware:
 
     def _finish(self, record: _Record, captured: dict[str, Any]) -> None:
         where = (IdempotencyKey.scope == record.scope) & (IdempotencyKey.key == record.key)
-        with self.sessions() as session, session.begin():
+        with self.sessions.kw["bind"].begin() as conn:
             if captured["status"] >= 500:
-                session.execute(delete(IdempotencyKey).where(where))
+                conn.execute(delete(IdempotencyKey).where(where))
                 return
-            session.execute(update(IdempotencyKey).where(where).values(
+            conn.execute(update(IdempotencyKey).where(where).values(
                 state="done", status_code=captured["status"], content_type=captured["content_type"],
                 response_body=captured["body"].decode("utf-8", errors="replace")))
 

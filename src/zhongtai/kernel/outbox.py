@@ -62,6 +62,7 @@ class ProcessedEvent(Base):
 
 
 Handler = Callable[[Session, OutboxEvent], None]
+ANY_EVENT = "*"
 _handlers: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
 _transient: set[str] = set()
 _wakeup = threading.Event()
@@ -80,12 +81,22 @@ def record(session: Session, evt: Event, *, store_id: int | None = None) -> Outb
     return row
 
 
+def prepare(session: Session, evt: Event, *, store_id: int | None = None) -> dict[str, Any]:
+    """The outbox row for `evt` as column values, for a statement that inserts it itself (set-based
+    paths); like `record`, it leaves only if the caller's transaction commits."""
+    session.info["outbox_dirty"] = True
+    return {"id": uuid7(), "event_type": evt.event_type, "store_id": store_id,
+            "payload": evt.model_dump(mode="json"), "occurred_at": clock.now()}
+
+
 def handles(event_type: str, *, durable: bool = True) -> Callable[[Handler], Handler]:
     """Register an in-process handler for `event_type` (name = module.function, stable across runs).
 
     A durable handler writes to the database: it runs in a savepoint and is recorded in
     `processed_events`, so it applies each event once. A non-durable one (e.g. pushing to live
-    subscribers) only has effects outside the database and is simply called on every delivery.
+    subscribers) only has effects outside the database, or writes that are idempotent by themselves
+    (ON CONFLICT DO NOTHING), and is simply called on every delivery. `event_type` "*" (ANY_EVENT)
+    registers a handler for every event (outbound webhooks), called after the specific handlers.
     """
 
     def register(fn: Handler) -> Handler:
@@ -104,7 +115,7 @@ def is_durable(handler_name: str) -> bool:
 
 
 def handlers_for(event_type: str) -> list[tuple[str, Handler]]:
-    return list(_handlers.get(event_type, ()))
+    return [*_handlers.get(event_type, ()), *_handlers.get(ANY_EVENT, ())]
 
 
 def wakeup_event() -> threading.Event:

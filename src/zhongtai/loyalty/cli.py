@@ -51,3 +51,18 @@ def expire(batch: int = typer.Option(500, min=1, help="Members per transaction")
     with unit_of_work() as session:
         expired_coupons = coupons.expire_due(session)
     console.print(f"expired {lots} points lots and {expired_coupons} coupons")
+
+
+@app.command("tiers")
+def tiers(batch: int = typer.Option(500, min=1, help="Members per transaction")) -> None:
+    """Recompute every member's tier from the rolling 12-month spend of completed orders."""
+    from zhongtai.loyalty import service
+
+    total, after = 0, 0
+    while True:
+        with unit_of_work() as session:
+            done, after = service.recompute_all_tiers(session, after_id=after, limit=batch)
+        total += done
+        if not after:
+            break
+    console.print(f"recomputed the tiers of {total} members")

@@ -67,3 +67,28 @@ def move_back(session: Session, evt: OutboxEvent) -> None:
 def welcome_coupons(session: Session, evt: OutboxEvent) -> None:
     """A new member receives the templates triggered on joining."""
     coupons.issue_on_trigger(session, trigger="joined", member_ids=[evt.payload["member_id"]], occasion="joined")
+
+
+@outbox.handles("orders.order_completed")
+def count_toward_tier(session: Session, evt: OutboxEvent) -> None:
+    """A completed order counts toward the member's rolling 12-month spend, which sets the tier."""
+    service.record_completed(session, order=evt.payload, completed_at=evt.occurred_at)
+
+
+@outbox.handles("orders.return_received")
+def refund_lowers_tier_spend(session: Session, evt: OutboxEvent) -> None:
+    """A refund takes its amount off the order's spend; the tier may go down."""
+    service.record_refund(session, order_id=evt.payload["order_id"], refund_fen=evt.payload["refund_fen"])
+
+
+@outbox.handles("members.member_merged")
+def tier_spend_follows_merge(session: Session, evt: OutboxEvent) -> None:
+    """The merged member's spend counts for the survivor's tier."""
+    service.move_spend(session, survivor_id=evt.payload["survivor_id"], merged_id=evt.payload["merged_id"])
+
+
+@outbox.handles("members.merge_undone")
+def tier_spend_back_on_undo(session: Session, evt: OutboxEvent) -> None:
+    """An undone merge takes back the spend the merged member brought."""
+    service.move_spend(session, survivor_id=evt.payload["survivor_id"], merged_id=evt.payload["merged_id"],
+                       undo=True)

@@ -102,3 +102,23 @@ class PointsRule(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     multiplier: Mapped[Decimal] = mapped_column(Numeric(6, 3))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class TierSpend(Base):
+    """What one completed order counts toward its member's rolling 12-month spend (tiers): paid less refunded.
+    `member_id` follows merges; `buyer_id` is who bought it, so an undone merge can move it back."""
+
+    __tablename__ = "tier_spend"
+    __table_args__ = (
+        CheckConstraint("paid_fen >= 0 AND refunded_fen >= 0", name="amounts_nonneg"),
+        Index("ix_tier_spend_order", "order_id", unique=True),
+        Index("ix_tier_spend_window", "member_id", "completed_at"),
+    )
+
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(BigInteger)
+    store_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_fen: Mapped[int] = mapped_column(BigInteger)
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)

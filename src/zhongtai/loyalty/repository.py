@@ -8,12 +8,25 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Numeric,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from zhongtai.db import dialect
 from zhongtai.kernel import clock
-from zhongtai.loyalty.models import PointsAccount, PointsEntry, PointsProgramme, PointsRule
+from zhongtai.loyalty.models import PointsAccount, PointsEntry, PointsProgramme, PointsRule, TierSpend
 from zhongtai.loyalty.policies import Lot
 
 ACC = PointsAccount
@@ -187,3 +200,70 @@ def upsert_rule(session: Session, kind: str, key: str, multiplier: Any) -> None:
 def delete_rule(session: Session, kind: str, key: str) -> bool:
     stmt = delete(PointsRule).where(and_(PointsRule.kind == kind, PointsRule.key == key))
     return session.execute(stmt).rowcount > 0
+
+
+# --- tier spend -----------------------------------------------------------------------------------------
+
+def record_spend(session: Session, row: dict[str, Any]) -> bool:
+    """One completed order's spend, once (ON CONFLICT DO NOTHING on the order); True if this call wrote it."""
+    stmt = dialect.insert(session, TierSpend).values(**row).on_conflict_do_nothing(
+        index_elements=[TierSpend.order_id]).returning(TierSpend.order_id)
+    return session.execute(stmt).scalar_one_or_none() is not None
+
+
+def add_refund(session: Session, order_id: str, refund_fen: int) -> int | None:
+    """refunded += refund (never above paid) on an order's spend; its member, or None if it has no row."""
+    after = TierSpend.refunded_fen + refund_fen
+    stmt = (update(TierSpend).where(TierSpend.order_id == order_id)
+            .values(refunded_fen=case((after > TierSpend.paid_fen, TierSpend.paid_fen), else_=after))
+            .returning(TierSpend.member_id))
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def spend_since(session: Session, member_id: int, since: datetime) -> int:
+    stmt = select(func.coalesce(func.sum(TierSpend.paid_fen - TierSpend.refunded_fen), 0)).where(
+        TierSpend.member_id == member_id, TierSpend.completed_at >= since)
+    return int(session.scalar(stmt) or 0)
+
+
+def spenders(session: Session, *, after_id: int, limit: int) -> list[int]:
+    stmt = (select(TierSpend.member_id).where(TierSpend.member_id > after_id).distinct()
+            .order_by(TierSpend.member_id).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def move_spend(session: Session, from_member_id: int, to_member_id: int) -> int:
+    stmt = update(TierSpend).where(TierSpend.member_id == from_member_id).values(member_id=to_member_id)
+    return session.execute(stmt).rowcount
+
+
+def unmove_spend(session: Session, survivor_id: int, merged_id: int) -> int:
+    stmt = (update(TierSpend).where(TierSpend.member_id == survivor_id, TierSpend.buyer_id == merged_id)
+            .values(member_id=merged_id))
+    return session.execute(stmt).rowcount
+
+
+def monthly_movements(session: Session) -> list[tuple[str, str, int]]:
+    """(month, kind, points) summed over the whole ledger: the points side of the finance view."""
+    m = dialect.month(session, ENT.occurred_at)
+    stmt = select(m, ENT.kind, func.sum(ENT.points)).group_by(m, ENT.kind).order_by(m)
+    return [(mo, kind, int(n)) for mo, kind, n in session.execute(stmt)]
+
+
+def total_balance(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(ACC.balance), 0))) or 0)
+
+
+PROGRAMME_SCALARS = ("earn_per_yuan", "redeem_points_per_yuan", "max_redeem_percent", "expiry_days")
+
+
+def programme_and_rules(session: Session) -> list[tuple[str, str, Any]]:
+    """The programme's scalars (as ('programme', name, value)) and every rule (kind, key, multiplier), in one
+    round trip: a quote reads them on every call."""
+    value = Numeric(12, 3)
+    p = PointsProgramme
+    scalars = [select(literal("programme"), literal(name), cast(getattr(p, name), value)).where(p.id == 1)
+               for name in PROGRAMME_SCALARS]
+    rules = select(PointsRule.kind, PointsRule.key, cast(PointsRule.multiplier, value))
+    return [tuple(r) for r in session.execute(union_all(rules, *scalars))]  # type: ignore[misc]
+

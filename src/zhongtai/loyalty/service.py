@@ -53,16 +53,16 @@ class Source:
 # --- reading ------------------------------------------------------------------------------------------
 
 def programme(session: Session) -> policies.Programme:
-    """The earning and redemption parameters in force (two reads); tiers default to the members' table."""
-    row = repository.programme(session) or PointsProgramme(earn_per_yuan=Decimal(1), redeem_points_per_yuan=100,
-                                                            max_redeem_percent=50, expiry_days=365)
+    """The earning and redemption parameters in force (one read); tiers default to the members' table."""
     by_kind: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for rule in repository.rules(session):
-        by_kind[rule.kind][rule.key] = Decimal(rule.multiplier)
+    for kind, key, value in repository.programme_and_rules(session):
+        by_kind[kind][key] = Decimal(value)
+    row = by_kind.pop("programme", {})  # none stored yet: the defaults below
     tiers = {t.code: t.points_multiplier for t in member_policies.TIERS} | by_kind["tier"]
-    return policies.Programme(earn_per_yuan=Decimal(row.earn_per_yuan), expiry_days=row.expiry_days,
-                              redeem_points_per_yuan=row.redeem_points_per_yuan,
-                              max_redeem_percent=row.max_redeem_percent, channel_multipliers=by_kind["channel"],
+    return policies.Programme(earn_per_yuan=row.get("earn_per_yuan", Decimal(1)),
+                              redeem_points_per_yuan=int(row.get("redeem_points_per_yuan", 100)),
+                              max_redeem_percent=int(row.get("max_redeem_percent", 50)),
+                              expiry_days=int(row.get("expiry_days", 365)), channel_multipliers=by_kind["channel"],
                               category_multipliers=by_kind["category"], tier_multipliers=tiers)
 
 
@@ -422,3 +422,80 @@ def liability(session: Session) -> dict[str, Any]:
     rows = [{"expiry_month": m, "points": p, "value_fen": prog.value_fen(p)} for m, p in sorted(by_month.items())]
     return {"rows": rows, "total_points": sum(by_month.values()),
             "total_value_fen": sum(r["value_fen"] for r in rows), "members_owing": owing, "points_owed": owed}
+
+
+# --- tiers ----------------------------------------------------------------------------------------------
+
+TIER_WINDOW = timedelta(days=365)
+
+
+def record_completed(session: Session, *, order: Mapping[str, Any], completed_at: Any) -> int | None:
+    """A completed order counts toward its member's rolling 12-month spend; the member's tier is recomputed.
+    Returns the member whose tier was recomputed (None for a guest order)."""
+    if order.get("member_id") is None:
+        return None
+    member_id, _ = tier_of(session, member_id=order["member_id"])
+    repository.record_spend(session, {"member_id": member_id, "order_id": order["order_id"],
+                                      "buyer_id": order["member_id"], "store_id": order.get("store_id"),
+                                      "completed_at": completed_at, "paid_fen": max(0, order["paid_fen"]),
+                                      "refunded_fen": 0})
+    return recompute_tier(session, member_id=member_id)
+
+
+def record_refund(session: Session, *, order_id: str, refund_fen: int) -> int | None:
+    """A refund lowers the order's spend (never below zero); the member's tier is recomputed."""
+    member_id = repository.add_refund(session, order_id, refund_fen)
+    return recompute_tier(session, member_id=member_id) if member_id is not None else None
+
+
+def recompute_tier(session: Session, *, member_id: int) -> int | None:
+    """Set the member's rolling 12-month spend of completed orders (paid less refunded) and the tier it
+    earns. Merged-away or erased members are left alone. Returns the member, or None if skipped."""
+    member = members.survivor(session, member_id=member_id)
+    if member is None or member.status != "active":
+        return None
+    spend = repository.spend_since(session, member.id, clock.now() - TIER_WINDOW)
+    if spend != member.spend_12m_fen:
+        members.recompute_tier(session, member_id=member.id, spend_fen=spend)
+    return member.id
+
+
+def recompute_all_tiers(session: Session, *, after_id: int = 0, limit: int = 500) -> tuple[int, int]:
+    """The periodic full pass (spend leaves the 12-month window as time goes by): recompute up to `limit`
+    members after `after_id`; (members done, the last id, 0 when finished)."""
+    ids = repository.spenders(session, after_id=after_id, limit=limit)
+    for member_id in ids:
+        recompute_tier(session, member_id=member_id)
+    return len(ids), (ids[-1] if len(ids) == limit else 0)
+
+
+def move_spend(session: Session, *, survivor_id: int, merged_id: int, undo: bool = False) -> None:
+    """Spend follows a merge (and goes back when it is undone); both tiers are recomputed."""
+    if undo:
+        repository.unmove_spend(session, survivor_id, merged_id)
+    else:
+        repository.move_spend(session, merged_id, survivor_id)
+    for member_id in (survivor_id, merged_id):
+        recompute_tier(session, member_id=member_id)
+
+
+# --- finance --------------------------------------------------------------------------------------------
+
+def monthly_movements(session: Session) -> list[tuple[str, str, int]]:
+    """(month 'YYYY-MM' in UTC, entry kind, points) for the whole ledger."""
+    return repository.monthly_movements(session)
+
+
+def outstanding(session: Session) -> int:
+    """The sum of every member's balance (what the ledger must add up to)."""
+    return repository.total_balance(session)
+
+
+def recompute_every_tier(session: Session, *, batch: int = 500) -> int:
+    """Every spender's tier in one pass (the daily job); returns the members recomputed."""
+    total, after = 0, 0
+    while True:
+        done, after = recompute_all_tiers(session, after_id=after, limit=batch)
+        total += done
+        if not after:
+            return total

@@ -41,6 +41,7 @@ from zhongtai.members.schemas import (
     TierRead,
 )
 from zhongtai.stores import service as stores
+from zhongtai.wallet import service as wallet
 
 router = APIRouter(prefix="/api/v1/members", tags=["members"])
 Reader = Annotated[Principal, Depends(require_scope("members:read"))]
@@ -77,7 +78,8 @@ def _member_read(session: Session, member: Member) -> MemberRead:
         tier=_tier(member),
         identities=[IdentityRead.model_validate(i) for i in service.identities(session, member_id=member.id)],
         consents=[_consent(p, row) for p, row in consents.items()],
-        merges=[MergeRead.model_validate(m) for m in service.merges(session, member_id=member.id)])
+        merges=[MergeRead.model_validate(m) for m in service.merges(session, member_id=member.id)],
+        wallet=wallet.summary(session, member_id=member.id))
 
 
 def _join_result(result: service.JoinOutcome) -> JoinResult:
@@ -231,8 +233,11 @@ def scan_duplicates(session: SessionDep, principal: Manager, member_id: int) -> 
 
 @router.get("/{member_id}/export")
 def export_member(session: SessionDep, principal: HeadOffice, member_id: int) -> dict[str, Any]:
-    """Everything held about a member, in clear (PIPL access request, head office; logged)."""
-    return service.export(session, principal=principal, member_id=member_id)
+    """Everything held about a member, in clear (PIPL access request, head office; logged), with the stored-value
+    ledger and gift cards of the member and of those merged into it."""
+    data = service.export(session, principal=principal, member_id=member_id)
+    ids = [data["member"]["id"], *(m["id"] for m in data["merged_members"])]
+    return {**data, "wallet": wallet.export(session, member_ids=ids)}
 
 
 @router.post("/{member_id}/erase", response_model=MemberRead)

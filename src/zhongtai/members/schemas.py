@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zhongtai.kernel import clock
+from zhongtai.wallet.schemas import WalletSummary
 
 IdentityKind = Literal["phone", "email", "wechat_unionid", "wechat_openid", "app_user", "pos_card",
                        "ecommerce_buyer"]
@@ -198,6 +199,7 @@ class MemberRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     erased_at: datetime | None
+    wallet: WalletSummary | None = None  # stored value (principal, bonus) and gift cards
 
 
 class IdentityLink(IdentityIn):

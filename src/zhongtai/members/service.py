@@ -597,3 +597,15 @@ def _set_spend(session: Session, member: Member, spend_fen: int) -> None:
     if member.tier != previous:
         outbox.record(session, TierChanged(member_id=member.id, tier=member.tier, previous_tier=previous,
                                            spend_12m_fen=spend_fen), store_id=member.home_store_id)
+
+
+def member_ids_by_identity(session: Session, *, kind: str, values: Sequence[str]) -> dict[str, int]:
+    """The member known by each identity value (e.g. POS loyalty cards); unknown or malformed values are absent."""
+    hashes: dict[str, str] = {}
+    for value in set(values):
+        try:
+            hashes[lookup_hash(kind=kind, value=value)] = value
+        except InvalidInput:
+            continue
+    found = repository.identities_by_hash(session, list(hashes)) if hashes else {}
+    return {hashes[h]: ident.member_id for h, ident in found.items()}

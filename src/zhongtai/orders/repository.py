@@ -142,3 +142,63 @@ def anonymise(session: Session, member_ids: Collection[int]) -> int:
 
     stmt = update(Order).where(Order.member_id.in_(list(member_ids))).values(contact={})
     return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount or 0
+
+
+# --- till uploads (bulk) --------------------------------------------------------------------------------
+
+_ORDER_COLS = ("store_id", "id", "number", "channel", "mode", "status", "payment_status", "member_id",
+               "merged_from_member_id", "guide_user_id", "external_ref", "contact", "substitution", "allow_split",
+               "subtotal_fen", "discount_fen", "delivery_fee_fen", "payable_fen", "refunded_fen",
+               "fulfilment_cost_fen", "routing", "placed_at", "completed_at", "cancelled_at", "cancel_reason")
+_LINE_COLS = ("store_id", "order_id", "line_no", "group_no", "sku_id", "sku_code", "name", "unit", "quantity",
+              "unit_price_fen", "amount_fen", "discount_fen", "picked_quantity", "returned_quantity", "substitute_of")
+_GROUP_COLS = ("store_id", "order_id", "group_no", "location_id", "mode", "status", "reservation_id", "promised_at",
+               "pickup_code", "pickup_deadline", "service", "rider", "picking_minutes", "delivery_fee_fen", "cost_fen",
+               "updated_at")
+_PAYMENT_COLS = ("store_id", "order_id", "id", "provider", "transaction_id", "amount_fen", "status", "recorded_at")
+_EVENT_COLS = ("store_id", "order_id", "id", "group_no", "kind", "detail", "actor", "at")
+
+
+def copy_till_orders(session: Session, orders: Collection, totals: dict[uuid.UUID, int], numbers: dict,
+                     actor: str, now: datetime) -> None:
+    """Completed, paid in-store orders with their one fulfilment group, payment and timeline entry."""
+    from zhongtai.db.bulk import copy_rows
+    from zhongtai.kernel.ids import uuid7
+    from zhongtai.orders.models import Payment
+
+    routing = {"mode": "in_store", "source": "till"}
+    copy_rows(session, Order.__table__, _ORDER_COLS, (
+        (o.store_id, o.id, numbers[o.id], "pos", "in_store", "completed", "paid", o.member_id, None, None,
+         o.external_ref, {}, "refund", False, totals[o.id], 0, 0, totals[o.id], 0, 0, routing, o.placed_at,
+         o.placed_at, None, "") for o in orders), json_columns=("contact", "routing"))
+    copy_rows(session, FulfilmentGroup.__table__, _GROUP_COLS, (
+        (o.store_id, o.id, 1, o.store_id, "in_store", "completed", None, o.placed_at, None, None, None, {}, None,
+         0, 0, now) for o in orders), json_columns=("rider",))
+    copy_rows(session, Payment.__table__, _PAYMENT_COLS, (
+        (o.store_id, o.id, uuid7(), o.tender, o.external_ref, totals[o.id], "succeeded", o.placed_at)
+        for o in orders))
+    copy_rows(session, OrderEvent.__table__, _EVENT_COLS, (
+        (o.store_id, o.id, uuid7(), None, "completed", routing, actor, o.placed_at) for o in orders),
+        json_columns=("detail",))
+
+
+def copy_till_lines(session: Session, lines: Collection) -> None:
+    from zhongtai.db.bulk import copy_rows
+
+    copy_rows(session, OrderLine.__table__, _LINE_COLS, (
+        (ln.store_id, ln.order_id, ln.line_no, 1, ln.sku.id, ln.sku.code, ln.sku.name_zh, ln.sku.unit, ln.quantity,
+         ln.unit_price_fen, ln.amount_fen, 0, None, 0, None) for ln in lines))
+
+
+def add_to_till_totals(session: Session, amounts: dict[tuple[int, uuid.UUID], int]) -> None:
+    """Later lines of a till order already recorded: its totals and its till payment grow."""
+    from sqlalchemy import update
+
+    from zhongtai.orders.models import Payment
+
+    for (store_id, order_id), amount in sorted(amounts.items()):
+        session.execute(update(Order).where(Order.store_id == store_id, Order.id == order_id).values(
+            subtotal_fen=Order.subtotal_fen + amount, payable_fen=Order.payable_fen + amount),
+            execution_options={"synchronize_session": False})
+        session.execute(update(Payment).where(Payment.store_id == store_id, Payment.order_id == order_id).values(
+            amount_fen=Payment.amount_fen + amount), execution_options={"synchronize_session": False})

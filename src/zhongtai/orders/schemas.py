@@ -51,6 +51,9 @@ class OrderCreate(OrderBase):
     guide_user_id: int | None = None
     external_ref: str = Field(default="", max_length=100)
     substitution: Literal["refund", "substitute"] = "refund"
+    coupon_codes: list[str] = Field(default_factory=list, max_length=10,
+                                    description="The member's coupons to use; all are redeemed or none")
+    points_to_redeem: int = Field(default=0, ge=0, le=100_000_000, description="Points to pay with (member only)")
     payment: PaymentIn | None = None
 
     @model_validator(mode="after")

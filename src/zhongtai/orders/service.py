@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
-from zhongtai.catalog.policies import line_amount_fen
+from zhongtai.catalog.models import Sku
 from zhongtai.config import Settings
 from zhongtai.fulfillment import policies as routing
 from zhongtai.inventory import service as inventory
@@ -20,12 +23,16 @@ from zhongtai.kernel import clock, outbox
 from zhongtai.kernel.auth import Principal
 from zhongtai.kernel.errors import Conflict, InvalidInput, NotFound
 from zhongtai.kernel.ids import uuid7
+from zhongtai.loyalty import service as loyalty
+from zhongtai.loyalty.coupons import service as coupons
 from zhongtai.orders import policies, repository
 from zhongtai.orders.events import OrderCancelled, OrderCompleted, OrderPlaced
 from zhongtai.orders.models import FulfilmentGroup, Order, OrderEvent, OrderLine, Payment
 from zhongtai.orders.schemas import OrderBase, OrderCreate, PaymentIn
+from zhongtai.pricing import service as pricing
 from zhongtai.stores import policies as store_policies
 from zhongtai.stores import service as stores
+from zhongtai.wallet import service as wallet
 
 
 class OrderNotFound(NotFound):
@@ -42,6 +49,10 @@ class IllegalTransition(Conflict):
 
 class WrongPickupCode(InvalidInput):
     code, message = "wrong_pickup_code", "The pickup code does not match"
+
+
+class CouponNotApplicable(InvalidInput):
+    code, message = "coupon_not_applicable", "A chosen coupon does not apply to this order"
 
 
 class NeedsLocation(InvalidInput):
@@ -65,13 +76,18 @@ class Routed:
     allocs: dict
     overrides: dict[tuple[int, int], int]
 
-    def priced(self, location_id: int, lines) -> tuple[list[tuple], int]:
-        """[(sku, qty, unit price, amount)] at a location's prices (override, else list), and the total."""
-        out = []
-        for sku, qty in lines:
-            price = self.overrides.get((location_id, sku.id), sku.list_price_fen)
-            out.append((sku, qty, price, line_amount_fen(sku.unit, price, qty)))
-        return out, sum(p[3] for p in out)
+    def cart(self) -> list[tuple[int, int, Sku, int]]:
+        """(group no, location, SKU, amount) for every line, group by group."""
+        return [(no, a.location_id, sku, qty) for no, a in enumerate(self.decision.assignments, start=1)
+                for sku, qty in _group_lines(self, a)]
+
+    def price(self, session: Session, *, channel: str, member_id: int | None = None, coupon_codes=(),
+              points: int = 0, delivery_fee_fen: int = 0):
+        """The pricing engine's quote for the cart, each line at its location's price and markdown."""
+        return pricing.price_order(
+            session, store_id=self.decision.assignments[0].location_id, channel=channel, member_id=member_id,
+            lines=[(loc, sku, qty, self.overrides.get((loc, sku.id))) for _, loc, sku, qty in self.cart()],
+            coupon_codes=coupon_codes, points=points, delivery_fee_fen=delivery_fee_fen)
 
 
 def _route(session: Session, order_in: OrderBase, mode: str, settings: Settings) -> Routed:
@@ -123,7 +139,7 @@ def quote(session: Session, *, quote_in, settings: Settings) -> list[dict]:
             continue
         if mode == "pickup_with_processing" and not quote_in.service:
             continue
-        options.append(_option(_route(session, quote_in, mode, settings), settings))
+        options.append(_option(session, _route(session, quote_in, mode, settings), quote_in.channel, settings))
     return options
 
 
@@ -132,12 +148,10 @@ def _group_lines(routed: Routed, assignment) -> list:
     return [(s, q) for s, q in routed.lines if s.id in wanted]
 
 
-def _option(routed: Routed, settings: Settings) -> dict:
+def _option(session: Session, routed: Routed, channel: str, settings: Settings) -> dict:
     decision = routed.decision
     minutes = max((a.promise_minutes for a in decision.assignments), default=None)
-    subtotal = None
-    if decision.ok:
-        subtotal = sum(routed.priced(a.location_id, _group_lines(routed, a))[1] for a in decision.assignments)
+    subtotal = routed.price(session, channel=channel).quote.subtotal_fen if decision.ok else None
     fee = sum(_delivery_fee(decision.mode, routed.candidates[a.location_id], settings) for a in decision.assignments)
     return {"mode": decision.mode, "available": decision.ok, "locations": [a.code for a in decision.assignments],
             "promise_minutes": minutes, "promised_at": clock.now() + timedelta(minutes=minutes) if minutes is not None
@@ -195,40 +209,66 @@ def _number(order: Order) -> str:
 
 def _build(session: Session, order: Order, order_in: OrderCreate, routed: Routed,
            settings: Settings) -> tuple[dict[int, FulfilmentGroup], list[OrderLine]]:
-    """Price every group, then write the order (first: lines and groups reference it), lines and groups."""
-    now, priced_groups = clock.now(), []
-    for group_no, a in enumerate(routed.decision.assignments, start=1):
-        priced, total = routed.priced(a.location_id, _group_lines(routed, a))
-        fee = _delivery_fee(order.mode, routed.candidates[a.location_id], settings)
-        priced_groups.append((group_no, a, priced, total, fee))
-    order.subtotal_fen = sum(g[3] for g in priced_groups)
-    order.delivery_fee_fen = sum(g[4] for g in priced_groups)
-    order.payable_fen = order.subtotal_fen + order.delivery_fee_fen - order.discount_fen
+    """Price the order with the pricing engine (each line at its location's price and markdown; the
+    member's tier, coupons and points), use its coupons and points, then write the order, lines, groups."""
+    now, assigned, cart = clock.now(), list(enumerate(routed.decision.assignments, start=1)), routed.cart()
+    fees = {no: _delivery_fee(order.mode, routed.candidates[a.location_id], settings) for no, a in assigned}
+    priced = routed.price(session, channel=order.channel, member_id=order_in.member_id,
+                          coupon_codes=order_in.coupon_codes, points=order_in.points_to_redeem,
+                          delivery_fee_fen=sum(fees.values()))
+    q = priced.quote
+    _refuse_coupons(q.refused)
+    order.member_id = priced.member_id
+    order.subtotal_fen, order.delivery_fee_fen, order.payable_fen = q.subtotal_fen, q.delivery_fee_fen, q.payable_fen
+    order.discount_fen = order.subtotal_fen + order.delivery_fee_fen - order.payable_fen
     order.payment_status = _initial_payment(session, order, order_in.payment)
     session.add(order)
     session.flush([order])
-    groups, lines = {}, []
-    for group_no, a, priced, _total, fee in priced_groups:
-        for sku, qty, price, amount in priced:
-            lines.append(OrderLine(store_id=order.store_id, order_id=order.id, line_no=len(lines) + 1,
-                                   group_no=group_no, sku_id=sku.id, sku_code=sku.code, name=sku.name_zh,
-                                   unit=sku.unit, quantity=qty, unit_price_fen=price, amount_fen=amount,
-                                   discount_fen=0, returned_quantity=0))
-            session.add(lines[-1])
-        groups[group_no] = FulfilmentGroup(
-            store_id=order.store_id, order_id=order.id, group_no=group_no, location_id=a.location_id,
-            mode=order.mode, status="completed" if order.mode == "in_store" else "placed",
-            promised_at=now + timedelta(minutes=a.promise_minutes), service=order_in.service,
-            pickup_code=f"{secrets.randbelow(10**6):06d}" if order.mode.startswith("pickup") else None,
-            reservation_id=None if order.mode == "in_store" else uuid7(),
-            delivery_fee_fen=fee, cost_fen=0, rider={}, updated_at=now)
-        session.add(groups[group_no])
+    _use_coupons_and_points(session, order, order_in, q)
+    lines = [OrderLine(store_id=order.store_id, order_id=order.id, line_no=n, group_no=no, sku_id=sku.id,
+                       sku_code=sku.code, name=sku.name_zh, unit=sku.unit, quantity=qty,
+                       unit_price_fen=ln.unit_price_fen, amount_fen=ln.amount_fen, discount_fen=ln.discount_fen,
+                       returned_quantity=0)
+             for n, ((no, _loc, sku, qty), ln) in enumerate(zip(cart, q.lines, strict=True), start=1)]
+    session.add_all(lines)
+    groups = {no: FulfilmentGroup(
+        store_id=order.store_id, order_id=order.id, group_no=no, location_id=a.location_id,
+        mode=order.mode, status="completed" if order.mode == "in_store" else "placed",
+        promised_at=now + timedelta(minutes=a.promise_minutes), service=order_in.service,
+        pickup_code=f"{secrets.randbelow(10**6):06d}" if order.mode.startswith("pickup") else None,
+        reservation_id=None if order.mode == "in_store" else uuid7(),
+        delivery_fee_fen=fees[no], cost_fen=0, rider={}, updated_at=now) for no, a in assigned}
+    session.add_all(groups.values())
     return groups, lines
+
+
+def _refuse_coupons(refused) -> None:
+    """A chosen coupon that cannot be used refuses the order, with the coupon's own error (as redeeming does)."""
+    if refused:
+        r = refused[0]
+        raise coupons.REFUSED.get(r.reason, CouponNotApplicable)(r.message, detail={
+            "code": r.code, "reason": r.reason, "message": r.message,
+            "refused": [{"code": x.code, "reason": x.reason, "message": x.message} for x in refused]})
+
+
+def _use_coupons_and_points(session: Session, order: Order, order_in: OrderCreate, q) -> None:
+    """Redeem the order's coupons (each exactly once) and points; cancelling the order gives them back."""
+    ref = str(order.id)
+    if order_in.coupon_codes:
+        coupons.redeem(session, codes=order_in.coupon_codes, member_id=order.member_id, channel=order.channel,
+                       store_id=order.store_id, reference=ref)
+    if q.points.points:
+        loyalty.redeem(session, member_id=order.member_id, points=q.points.points, source=loyalty.Source(
+            "order", ref, ref, order.channel, order.store_id, "order"))
 
 
 def _initial_payment(session: Session, order: Order, payment: PaymentIn | None) -> str:
     if payment is None:
         return "pending"
+    if payment.provider == "stored_value":  # debited now: not enough stored value refuses the whole order
+        wallet.pay_order(session, member_id=order.member_id, order_id=str(order.id), status=payment.status,
+                         transaction_id=payment.transaction_id, amount_fen=payment.amount_fen,
+                         channel=order.channel, store_id=order.store_id, actor="order")
     session.add(Payment(store_id=order.store_id, order_id=order.id, provider=payment.provider,
                         transaction_id=payment.transaction_id, amount_fen=payment.amount_fen, status=payment.status,
                         recorded_at=clock.now()))
@@ -457,8 +497,12 @@ def _substitute(session: Session, order: Order, group, line: OrderLine, sub, act
 
 def _refund(session: Session, order: Order, amount: int, why: str, actor: str) -> None:
     order.refunded_fen += amount
-    session.add(Payment(store_id=order.store_id, order_id=order.id, provider="refund", transaction_id=f"{why}:{uuid7()}",
+    txn = f"{why}:{uuid7()}"
+    session.add(Payment(store_id=order.store_id, order_id=order.id, provider="refund", transaction_id=txn,
                         amount_fen=-amount, status="refunded", recorded_at=clock.now()))
+    # Stored value gets back its share of the refunds (pro rata by tender), to the buckets it was paid from.
+    wallet.refund_order(session, member_id=order.member_id, order_id=str(order.id), refund_id=txn,
+                        paid_fen=order.payable_fen, refunded_after_fen=order.refunded_fen, actor=actor)
     _record(session, order, None, "refunded", {"amount_fen": amount, "why": why}, actor)
 
 
@@ -548,10 +592,34 @@ def cancel_by_request(session: Session, *, principal: Principal, order_id: uuid.
     return _cancel_groups(session, order, groups, reason, actor)
 
 
+class PaymentTransactionReused(Conflict):
+    code, message = "payment_transaction_reused", "This provider transaction was already recorded differently"
+
+
+def _already_recorded(session: Session, order: Order, payment_in: PaymentIn) -> bool:
+    """True when this exact payment is on the order already; the same transaction used otherwise is 409."""
+    known = session.scalar(select(Payment).where(Payment.provider == payment_in.provider,
+                                                 Payment.transaction_id == payment_in.transaction_id))
+    if known is None:
+        return False
+    same = (known.store_id, known.order_id, known.amount_fen, known.status) == (
+        order.store_id, order.id, payment_in.amount_fen, payment_in.status)
+    if not same:
+        raise PaymentTransactionReused(detail={"provider": payment_in.provider,
+                                               "transaction_id": payment_in.transaction_id})
+    return True
+
+
 def record_payment(session: Session, *, principal: Principal, order_id: uuid.UUID, payment_in: PaymentIn,
                    actor: str, settings: Settings) -> Order:
     """A payment provider's result: pending extends the hold, failure cancels, success holds for fulfilment."""
     order = get(session, principal=principal, order_id=order_id, lock=True)
+    if _already_recorded(session, order, payment_in):  # a provider's retry of the same result
+        return order
+    if payment_in.provider == "stored_value":  # debited now; not enough is 409 and nothing is recorded
+        wallet.pay_order(session, member_id=order.member_id, order_id=str(order.id), status=payment_in.status,
+                         transaction_id=payment_in.transaction_id, amount_fen=payment_in.amount_fen,
+                         channel=order.channel, store_id=order.store_id, actor=actor)
     session.add(Payment(store_id=order.store_id, order_id=order.id, provider=payment_in.provider,
                         transaction_id=payment_in.transaction_id, amount_fen=payment_in.amount_fen,
                         status=payment_in.status, recorded_at=clock.now()))
@@ -723,3 +791,60 @@ def unmove_member_orders(session: Session, *, survivor_id: int, merged_id: int) 
 def anonymise_member_orders(session: Session, *, member_ids: Sequence[int]) -> int:
     """Remove personal contact data from the orders of erased members; amounts and lines stay."""
     return repository.anonymise(session, member_ids)
+
+
+# --- till uploads (bulk) --------------------------------------------------------------------------------
+
+class TillOrder(NamedTuple):
+    """A till transaction seen for the first time; it becomes a completed, paid in-store POS order."""
+
+    store_id: int
+    id: uuid.UUID
+    placed_at: datetime
+    external_ref: str  # unique per source and transaction: also the till payment's transaction id
+    member_id: int | None
+    tender: str
+
+
+class TillLine(NamedTuple):
+    """One sold line of a till order (new or recorded before); `sku` is the catalogue SKU."""
+
+    store_id: int
+    order_id: uuid.UUID
+    line_no: int
+    sku: Any
+    quantity: int
+    unit_price_fen: int
+    amount_fen: int
+
+
+def till_order_number(order: TillOrder) -> str:
+    return f"{order.placed_at:%y%m%d}{order.id.hex[-12:].upper()}"
+
+
+def record_till_sales(session: Session, *, orders: Sequence[TillOrder], lines: Sequence[TillLine],
+                      actor: str) -> dict[uuid.UUID, str]:
+    """Bulk: till transactions as completed in-store orders at their own time (new ones) and their lines."""
+    totals: dict[uuid.UUID, int] = defaultdict(int)
+    for ln in lines:
+        totals[ln.order_id] += ln.amount_fen
+    numbers = {o.id: till_order_number(o) for o in orders}
+    repository.copy_till_orders(session, orders, totals, numbers, actor, clock.now())
+    repository.copy_till_lines(session, lines)
+    later = {(ln.store_id, ln.order_id): totals[ln.order_id] for ln in lines if ln.order_id not in numbers}
+    repository.add_to_till_totals(session, later)
+    _till_completed_events(session, orders, lines, totals, numbers)
+    return numbers
+
+
+def _till_completed_events(session: Session, orders, lines, totals, numbers) -> None:
+    """Members' till orders earn points like any completed order; anonymous ones concern no handler."""
+    by_order: dict[uuid.UUID, list] = defaultdict(list)
+    for ln in lines:
+        by_order[ln.order_id].append(ln)
+    for o in (o for o in orders if o.member_id is not None):
+        outbox.record(session, OrderCompleted(
+            store_id=o.store_id, order_id=str(o.id), number=numbers[o.id], channel="pos", member_id=o.member_id,
+            guide_user_id=None, paid_fen=totals[o.id],
+            lines=[{"line_no": ln.line_no, "sku_id": ln.sku.id, "quantity": ln.quantity, "amount_fen": ln.amount_fen,
+                    "discount_fen": 0} for ln in by_order[o.id]]), store_id=o.store_id)

@@ -133,6 +133,7 @@ class Quote:
     delivery_discount_fen: int
     points: PointsUse
     points_to_earn: int
+    tier_delivery_fen: int = 0  # the delivery fee the member's tier waived
 
     @property
     def list_subtotal_fen(self) -> int:
@@ -335,10 +336,14 @@ def earn(lines: list[Line], earner: Earner | None) -> int:
 
 
 def quote(items: Sequence[Item], offers: Sequence[CouponOffer], *, delivery_fee_fen: int = 0,
-          points_requested: int = 0, redeem: Redeemer | None = None, earner: Earner | None = None) -> Quote:
-    """Price a cart: lines, then coupons, then points, then the points it will earn."""
+          points_requested: int = 0, redeem: Redeemer | None = None, earner: Earner | None = None,
+          free_delivery: bool = False) -> Quote:
+    """Price a cart: lines, then the tier's free delivery, then coupons, then points, then the points it will
+    earn. A tier with free delivery waives the fee first, so no free-delivery coupon is used up on it."""
     lines = [price_line(item) for item in items]
-    applied, refused, delivery_off = apply_coupons(lines, offers, delivery_fee_fen)
+    waived = delivery_fee_fen if free_delivery else 0
+    applied, refused, delivery_off = apply_coupons(lines, offers, delivery_fee_fen - waived)
     points = apply_points(lines, points_requested, redeem)
     return Quote(lines=lines, applied=applied, refused=refused, delivery_fee_fen=delivery_fee_fen,
-                 delivery_discount_fen=delivery_off, points=points, points_to_earn=earn(lines, earner))
+                 delivery_discount_fen=waived + delivery_off, points=points, points_to_earn=earn(lines, earner),
+                 tier_delivery_fen=waived)

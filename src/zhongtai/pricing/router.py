@@ -22,6 +22,7 @@ from zhongtai.pricing.schemas import (
     QuoteRequest,
     QuoteResponse,
     RefusedCoupon,
+    TierBenefits,
 )
 from zhongtai.stores import service as stores
 
@@ -49,17 +50,24 @@ def quote(session: ReadSessionDep, principal: Quoter, body: QuoteRequest):
     """Price a cart: line prices (store prices, markdowns), each coupon applied or refused and why, points as
     payment, the payable amount and the points it will earn. Writes nothing."""
     stores.get(session, principal=principal, store_id=body.store_id)
-    return _response(body, service.quote(session, quote_in=body))
+    # Serialised here, once: returning a Response spares FastAPI a second validation pass (in a worker thread)
+    # of a model built just above; `response_model` still documents the shape.
+    quoted = _response(body, service.quote(session, quote_in=body))
+    return Response(quoted.model_dump_json(), media_type="application/json")
 
 
 def _response(body: QuoteRequest, priced: service.Priced) -> QuoteResponse:
     q = priced.quote
     discounts = [_markdown(ln, md) for ln, md in priced.markdowns]
+    discounts += _tier_delivery(priced)
     discounts += [AppliedDiscount(kind="coupon", code=a.code, template_code=a.template_code, coupon_kind=a.kind,
                                   label=a.label, amount_fen=a.amount_fen, reason=a.reason, lines=a.lines)
                   for a in q.applied]
+    tb = priced.benefits
     return QuoteResponse(
         store_id=body.store_id, channel=body.channel, member_id=priced.member_id, tier=priced.tier,
+        tier_benefits=tb and TierBenefits(code=tb.code, name_zh=tb.name_zh, points_multiplier=tb.points_multiplier,
+                                          free_delivery=tb.free_delivery),
         lines=[_line(ln) for ln in q.lines], list_subtotal_fen=q.list_subtotal_fen, subtotal_fen=q.subtotal_fen,
         markdown_fen=q.markdown_fen, discounts=discounts,
         refused_coupons=[RefusedCoupon(code=r.code, reason=r.reason, message=r.message) for r in q.refused],
@@ -68,6 +76,14 @@ def _response(body: QuoteRequest, priced: service.Priced) -> QuoteResponse:
         points=PointsRead(balance=priced.balance, requested=body.points_to_redeem, redeemed=q.points.points,
                           value_fen=q.points.value_fen, note=q.points.note),
         payable_fen=q.payable_fen, points_to_earn=q.points_to_earn)
+
+
+def _tier_delivery(priced: service.Priced) -> list[AppliedDiscount]:
+    waived = priced.quote.tier_delivery_fen
+    if not waived or priced.benefits is None:
+        return []
+    return [AppliedDiscount(kind="tier", label=f"{priced.benefits.name_zh} free delivery", amount_fen=waived,
+                            reason=f"{priced.benefits.code} tier: delivery fee waived")]
 
 
 def _markdown(ln: policies.Line, md: policies.Markdown) -> AppliedDiscount:

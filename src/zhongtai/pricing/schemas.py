@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -47,7 +48,7 @@ class QuoteLine(BaseModel):
 
 
 class AppliedDiscount(BaseModel):
-    kind: str  # markdown | coupon
+    kind: str  # markdown | coupon | tier
     code: str | None = None
     template_code: str | None = None
     coupon_kind: str | None = None
@@ -71,11 +72,22 @@ class PointsRead(BaseModel):
     note: str
 
 
+class TierBenefits(BaseModel):
+    """What the member's tier gives on this quote: its points multiplier (already in `points_to_earn`) and
+    free delivery (already in `delivery_discount_fen`)."""
+
+    code: str
+    name_zh: str
+    points_multiplier: Decimal
+    free_delivery: bool
+
+
 class QuoteResponse(BaseModel):
     store_id: int
     channel: str
     member_id: int | None
     tier: str | None
+    tier_benefits: TierBenefits | None = None
     lines: list[QuoteLine]
     list_subtotal_fen: int
     subtotal_fen: int

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
+from zhongtai.catalog.models import Sku
 from zhongtai.kernel import clock
 from zhongtai.kernel.errors import InvalidInput, NotFound
 from zhongtai.kernel.ids import uuid7
 from zhongtai.loyalty import service as loyalty
 from zhongtai.loyalty.coupons import service as coupons
+from zhongtai.members import policies as member_policies
 from zhongtai.members import service as members
 from zhongtai.pricing import policies, repository
 from zhongtai.pricing.models import Markdown
@@ -41,37 +43,65 @@ class Priced:
     quote: policies.Quote
     member_id: int | None
     tier: str | None
+    benefits: member_policies.Tier | None
     balance: int | None
     markdowns: list[tuple[policies.Line, policies.Markdown]]
 
 
 def quote(session: Session, *, quote_in: QuoteRequest) -> Priced:
     """Price a cart for a store, channel and member: writes nothing."""
-    items = _items(session, quote_in)
-    member_id, tier, balance, redeem, earner = _member(session, quote_in)
-    offers = [_offer(o) for o in coupons.offers(session, codes=quote_in.coupon_codes, member_id=member_id,
-                                                  channel=quote_in.channel, store_id=quote_in.store_id)]
-    result = policies.quote(items, offers, delivery_fee_fen=quote_in.delivery_fee_fen,
-                            points_requested=quote_in.points_to_redeem, redeem=redeem, earner=earner)
+    return _price(session, _items(session, quote_in), store_id=quote_in.store_id, channel=quote_in.channel,
+                  member_id=quote_in.member_id, coupon_codes=quote_in.coupon_codes,
+                  points=quote_in.points_to_redeem, delivery_fee_fen=quote_in.delivery_fee_fen)
+
+
+def price_order(session: Session, *, store_id: int, channel: str, member_id: int | None,
+                lines: Sequence[tuple[int, Sku, int, int | None]], coupon_codes: Sequence[str], points: int,
+                delivery_fee_fen: int) -> Priced:
+    """Price an order being placed with the engine every quote uses. `lines` are (fulfilling location, SKU,
+    amount, that location's price or None), so each line carries its own store's price and markdown;
+    coupons and points apply to the whole order at `store_id`. Writes nothing."""
+    now, in_force = clock.now(), defaultdict(list)
+    for loc in sorted({loc for loc, *_ in lines}):
+        for md in repository.active_markdowns(session, loc, [s.id for at, s, *_ in lines if at == loc], now):
+            in_force[(loc, md.sku_id)].append(policies.Markdown(md.price_fen, md.percent_off, md.reason))
+    paths = catalog.category_paths(session, category_ids={s.category_id for _, s, *_ in lines}) \
+        if coupon_codes or member_id is not None else {}
+    items = [policies.Item(
+        line_no=no, sku_code=sku.code, name=sku.name_zh, unit=sku.unit, quantity=qty,
+        category_path=paths.get(sku.category_id, ""), list_price_fen=sku.list_price_fen, store_price_fen=price,
+        markdown=policies.best_markdown(sku.list_price_fen if price is None else price, in_force.get((loc, sku.id), [])))
+        for no, (loc, sku, qty, price) in enumerate(lines, start=1)]
+    return _price(session, items, store_id=store_id, channel=channel, member_id=member_id,
+                  coupon_codes=coupon_codes, points=points, delivery_fee_fen=delivery_fee_fen)
+
+
+def _price(session: Session, items: list[policies.Item], *, store_id: int, channel: str, member_id: int | None,
+           coupon_codes: Sequence[str], points: int, delivery_fee_fen: int) -> Priced:
+    member_id, tier, balance, redeem, earner = _member(session, member_id=member_id, points=points, channel=channel)
+    offers = [_offer(o) for o in coupons.offers(session, codes=coupon_codes, member_id=member_id,
+                                                  channel=channel, store_id=store_id)]
+    benefits = member_policies.TIERS_BY_CODE.get(tier) if tier else None
+    result = policies.quote(items, offers, delivery_fee_fen=delivery_fee_fen, points_requested=points,
+                            redeem=redeem, earner=earner, free_delivery=bool(benefits and benefits.free_delivery))
     marked = [(ln, ln.item.markdown) for ln in result.lines if ln.price_source == "markdown"]
-    return Priced(result, member_id, tier, balance, marked)  # type: ignore[arg-type]
+    return Priced(result, member_id, tier, benefits, balance, marked)  # type: ignore[arg-type]
 
 
 def _items(session: Session, quote_in: QuoteRequest) -> list[policies.Item]:
     codes = {ln.sku_code for ln in quote_in.lines}
-    skus, overrides = catalog.skus_with_prices(session, codes=codes, store_ids=[quote_in.store_id])
+    skus, overrides, paths = catalog.skus_for_pricing(session, codes=codes, store_id=quote_in.store_id)
     wrong = sorted({ln.sku_code for ln in quote_in.lines if skus[ln.sku_code].unit != ln.unit})
     if wrong:
         raise UnitMismatch(detail={"sku_codes": wrong,
                                    "hint": "use weight_g for gram SKUs, quantity for piece SKUs"})
-    paths = catalog.category_paths(session, category_ids={s.category_id for s in skus.values()})
     in_force: dict[int, list[policies.Markdown]] = defaultdict(list)
     for md in repository.active_markdowns(session, quote_in.store_id, [s.id for s in skus.values()], clock.now()):
         in_force[md.sku_id].append(policies.Markdown(md.price_fen, md.percent_off, md.reason))
     items = []
     for no, ln in enumerate(quote_in.lines, start=1):
         sku = skus[ln.sku_code]
-        store_price = overrides.get((quote_in.store_id, sku.id))
+        store_price = overrides.get(sku.id)
         base = sku.list_price_fen if store_price is None else store_price
         items.append(policies.Item(
             line_no=no, sku_code=sku.code, name=sku.name_zh, unit=sku.unit, quantity=ln.amount,
@@ -80,20 +110,19 @@ def _items(session: Session, quote_in: QuoteRequest) -> list[policies.Item]:
     return items
 
 
-def _member(session: Session, quote_in: QuoteRequest):
+def _member(session: Session, *, member_id: int | None, points: int, channel: str):
     """(member, tier, balance, redeemer, earner) — all None without a member."""
-    if quote_in.member_id is None:
-        if quote_in.points_to_redeem:
-            raise MemberRequired(detail={"points_to_redeem": quote_in.points_to_redeem})
+    if member_id is None:
+        if points:
+            raise MemberRequired(detail={"points_to_redeem": points})
         return None, None, None, None, None
-    member = members.survivor(session, member_id=quote_in.member_id)
+    member = members.survivor(session, member_id=member_id)
     if member is None:
-        raise members.MemberNotFound(detail={"member_id": quote_in.member_id})
+        raise members.MemberNotFound(detail={"member_id": member_id})
     member_id, tier = member.id, member.tier
     balance = loyalty.balance(session, member_id=member_id)
-    if quote_in.points_to_redeem > max(balance, 0):
-        raise loyalty.InsufficientPoints(detail={"member_id": member_id, "requested": quote_in.points_to_redeem,
-                                                 "balance": balance})
+    if points > max(balance, 0):
+        raise loyalty.InsufficientPoints(detail={"member_id": member_id, "requested": points, "balance": balance})
     prog = loyalty.programme(session)
 
     def redeem(requested: int, payable_fen: int) -> policies.PointsUse:
@@ -101,7 +130,7 @@ def _member(session: Session, quote_in: QuoteRequest):
         return policies.PointsUse(use.requested, use.points, use.value_fen, use.note)
 
     def earner(net_fen: int, category_path: str) -> int:
-        return prog.points_for(net_fen, channel=quote_in.channel, category_path=category_path, tier=tier)
+        return prog.points_for(net_fen, channel=channel, category_path=category_path, tier=tier)
 
     return member_id, tier, balance, redeem, earner
 

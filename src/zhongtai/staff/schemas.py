@@ -13,7 +13,7 @@ ClientKind = Literal["pos", "erp", "ecommerce", "crm", "partner"]
 SCOPES = (
     "stores:read", "catalog:read", "catalog:write", "inventory:read", "inventory:write",
     "orders:read", "orders:write", "members:read", "members:write", "ingest:write", "events:read",
-    "delivery:write",
+    "delivery:write", "webhooks:admin",
 )
 Scope = Literal[SCOPES]  # type: ignore[valid-type]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from zhongtai.kernel.auth import (
     Role,
     api_key_matches,
     api_key_prefix,
+    hash_api_key,
     hash_password,
     new_api_key,
     verify_password,
@@ -88,15 +90,30 @@ def user_for_token(session: Session, *, user_id: int, token_version: int) -> Use
     return user
 
 
+# Integration clients send their key with every request (a till or a shop platform, many per second):
+# a worker remembers a resolved key briefly. Revoking clears this worker's memory at once; other workers
+# forget within CLIENT_PRINCIPAL_TTL_SECONDS.
+CLIENT_PRINCIPAL_TTL_SECONDS = 5.0
+_client_principals: dict[str, tuple[float, Principal]] = {}
+
+
+def remembered_client(api_key: str) -> Principal | None:
+    """The principal of a key resolved in the last few seconds, without touching the database."""
+    hit = _client_principals.get(hash_api_key(api_key))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def principal_for_api_key(session: Session, *, api_key: str) -> Principal:
     """The Principal an integration client acts as, from its API key."""
     prefix = api_key_prefix(api_key)
     client = repository.get_client_by_prefix(session, prefix) if prefix else None
     if client is None or not client.is_active or not api_key_matches(api_key, client.key_hash):
         raise InvalidApiKey()
-    return Principal(kind="client", id=client.id, name=client.code, scopes=frozenset(client.scopes),
-                     store_ids=frozenset(repository.store_ids_of_client(session, client.id)),
-                     all_stores=client.all_stores)
+    principal = Principal(kind="client", id=client.id, name=client.code, scopes=frozenset(client.scopes),
+                          store_ids=frozenset(repository.store_ids_of_client(session, client.id)),
+                          all_stores=client.all_stores)
+    _client_principals[hash_api_key(api_key)] = (time.monotonic() + CLIENT_PRINCIPAL_TTL_SECONDS, principal)
+    return principal
 
 
 def _store_ids(session: Session, codes: Collection[str]) -> list[int]:
@@ -206,6 +223,7 @@ def revoke_api_client(session: Session, *, client_id: int) -> ApiClient:
         raise NotFound("API client not found", detail={"client_id": client_id})
     client.is_active = False
     session.flush()
+    _client_principals.clear()
     return client
 
 

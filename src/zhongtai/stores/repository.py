@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhongtai.stores.models import Store
@@ -55,15 +55,28 @@ def active_locations(session: Session, kinds: Collection[str]) -> list[tuple]:
     return [tuple(r) for r in session.execute(stmt)]
 
 
+# What routing needs of each location, as plain rows (no ORM objects), from statements built once.
+_ROUTING_COLS = (Store.id, Store.code, Store.name, Store.kind, Store.latitude, Store.longitude, Store.opening_hours,
+                 Store.timezone, Store.pickup_enabled, Store.delivery_radius_km, Store.processing_services,
+                 Store.order_capacity)
+_ACTIVE_OF_KINDS = select(*_ROUTING_COLS).where(Store.status == "active",
+                                                Store.kind.in_(bindparam("kinds", expanding=True)))
+_NEAR_BOX = _ACTIVE_OF_KINDS.where(Store.latitude.between(bindparam("lat_lo"), bindparam("lat_hi")),
+                                   Store.longitude.between(bindparam("lon_lo"), bindparam("lon_hi"))).order_by(Store.id)
+_NEAR_ONE = _ACTIVE_OF_KINDS.where(Store.id == bindparam("store_id"))
+_ALL_OF_KINDS = _ACTIVE_OF_KINDS.order_by(Store.id)
+
+
 def near(session: Session, *, origin: tuple[float, float] | None, radius_km: float, kinds: Collection[str],
-         store_id: int | None = None) -> list[Store]:
-    """Active stores of `kinds` inside a bounding box around `origin` (or just `store_id`)."""
-    stmt = select(Store).where(Store.status == "active", Store.kind.in_(list(kinds)))
+         store_id: int | None = None) -> list:
+    """Active stores of `kinds` inside a bounding box around `origin` (or just `store_id`), as rows
+    with the columns routing reads."""
+    params: dict = {"kinds": list(kinds)}
     if store_id is not None:
-        stmt = stmt.where(Store.id == store_id)
-    elif origin is not None:
-        dlat = radius_km / 111.0
-        dlon = radius_km / max(1e-6, 111.0 * math.cos(math.radians(origin[0])))
-        stmt = stmt.where(Store.latitude.between(origin[0] - dlat, origin[0] + dlat),
-                          Store.longitude.between(origin[1] - dlon, origin[1] + dlon))
-    return list(session.scalars(stmt.order_by(Store.id)))
+        return list(session.execute(_NEAR_ONE, {**params, "store_id": store_id}))
+    if origin is None:
+        return list(session.execute(_ALL_OF_KINDS, params))
+    dlat = radius_km / 111.0
+    dlon = radius_km / max(1e-6, 111.0 * math.cos(math.radians(origin[0])))
+    return list(session.execute(_NEAR_BOX, {**params, "lat_lo": origin[0] - dlat, "lat_hi": origin[0] + dlat,
+                                            "lon_lo": origin[1] - dlon, "lon_hi": origin[1] + dlon}))

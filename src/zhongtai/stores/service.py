@@ -86,6 +86,7 @@ def active_locations(session: Session, *, kinds=("store", "warehouse")) -> list[
 
 
 def near(session: Session, *, origin: tuple[float, float] | None, radius_km: float, kinds=("store",),
-         store_id: int | None = None) -> list[Store]:
-    """Active locations around a point (bounding box; callers measure exact distance), or one store."""
+         store_id: int | None = None) -> list:
+    """Active locations around a point (bounding box; callers measure exact distance), or one store:
+    rows of what routing reads (id, code, name, kind, position, hours, services, capacity)."""
     return repository.near(session, origin=origin, radius_km=radius_km, kinds=kinds, store_id=store_id)

@@ -15,6 +15,7 @@ from zhongtai.members import service as members
 from zhongtai.members.models import Member, MemberConsent, MemberIdentity, MemberMerge
 from zhongtai.orders.models import Order
 from zhongtai.stores.models import Store
+from zhongtai.wallet import service as wallet
 from zhongtai.web import orders_view
 
 PAGE_SIZE = 50
@@ -84,6 +85,7 @@ class Customer360:
     order_total: int
     channels: dict[str, int]  # orders per channel
     stores: dict[int, Store]
+    wallet: dict | None = None  # stored value (principal, bonus) and gift cards
 
     def tz(self, order: Order) -> str:
         store = self.stores.get(order.store_id)
@@ -104,7 +106,7 @@ def customer(session: Session, *, principal: Principal, member_id: int) -> Custo
     return Customer360(member, members.identities(session, member_id=member.id),
                        members.consents_in_force(session, member_id=member.id),
                        members.merges(session, member_id=member.id), listing.rows, listing.paging.total,
-                       channels, listing.stores)
+                       channels, listing.stores, wallet.summary(session, member_id=member.id))
 
 
 def reveal_phone(session: Session, *, principal: Principal, member_id: int,

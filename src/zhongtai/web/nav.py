@@ -21,20 +21,24 @@ _FIND = NavItem("nav.find", "/console/stock/find", per_store=True)
 _EXPIRING = NavItem("nav.expiring", "/console/stock/expiring", per_store=True)
 _MOVEMENTS = NavItem("nav.movements", "/console/stock/movements", per_store=True)
 _STAFF = NavItem("nav.staff")
-_INTEGRATIONS = NavItem("nav.integrations")
+_INTEGRATIONS = NavItem("nav.integrations", "/console/integration")
+_MAPPINGS = NavItem("nav.mappings", "/console/integration/mappings")
 _FULFILMENT = NavItem("nav.fulfilment", "/console/fulfilment", per_store=True)
 _ORDERS = NavItem("nav.orders", "/console/orders")
 _CUSTOMERS = NavItem("nav.customers", "/console/members")
 _MY_CUSTOMERS = NavItem("nav.my_customers", "/console/members")
 _CLIENTELING = NavItem("nav.clienteling")
 _OVERVIEW = NavItem("nav.overview", "/console/overview")
+_FINANCE = NavItem("nav.finance", "/console/finance")
+_WEBHOOKS = NavItem("nav.webhooks", "/console/webhooks")
 
 _INVENTORY = (_STOCK, _FIND, _EXPIRING, _MOVEMENTS)
 _ORDER_FLOW = (_FULFILMENT, _ORDERS)
 # Who may open the overview. Store managers reach it from the orders page; it is not in their menu yet.
 OVERVIEW_ROLES = (Role.HQ_ADMIN, Role.STORE_MANAGER)
 NAV: dict[Role, tuple[NavItem, ...]] = {
-    Role.HQ_ADMIN: (_STORES, *_INVENTORY, *_ORDER_FLOW, _CUSTOMERS, _STAFF, _INTEGRATIONS, _OVERVIEW),
+    Role.HQ_ADMIN: (_STORES, *_INVENTORY, *_ORDER_FLOW, _CUSTOMERS, _STAFF, _INTEGRATIONS, _MAPPINGS, _WEBHOOKS, _OVERVIEW,
+                    _FINANCE),
     Role.STORE_MANAGER: (_MY_STORE, *_INVENTORY, *_ORDER_FLOW, _CUSTOMERS, _STAFF),
     Role.GUIDE: (_MY_STORE, _STOCK, _FIND, *_ORDER_FLOW, _MY_CUSTOMERS, _CLIENTELING),
 }

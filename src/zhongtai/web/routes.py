@@ -17,12 +17,16 @@ from zhongtai.web import (
     auth,
     csrf,
     errors,
+    finance_routes,
+    ingest_mapping_routes,
+    integration_routes,
     members_routes,
     nav,
     orders_routes,
     overview_routes,
     stock_routes,
     stores_view,
+    webhooks_routes,
 )
 from zhongtai.web.auth import ViewerDep
 from zhongtai.web.templating import render
@@ -32,6 +36,10 @@ router.include_router(stock_routes.router)
 router.include_router(orders_routes.router)
 router.include_router(members_routes.router)
 router.include_router(overview_routes.router)
+router.include_router(finance_routes.router)
+router.include_router(webhooks_routes.router)
+router.include_router(ingest_mapping_routes.router)  # before the hub: its paths are more specific
+router.include_router(integration_routes.router)
 http.serve_error_pages("/console", errors.error_page)
 NextQuery = Annotated[str, Query(alias="next")]
 NextForm = Annotated[str, Form(alias="next")]

@@ -1,0 +1,1 @@
+"""The finance view reacts to no events: it reads the ledgers when asked."""
