@@ -166,7 +166,7 @@ class TestTmallEvents:
         body = b"\n".join(json.dumps(tmall_event(f"Y{n}", "taobao_trade_TradeBuyerPay", f"T3{n}", payment="12.90",
                                                   alipay_no="SAME-TXN")).encode() for n in (1, 2))
         assert counts(tmall.push(body)) == (2, 1, 0, 1)
-        assert quarantine(client, hq, "tmall-shop") == {"Y2": "conflict"}
+        assert quarantine(client, hq, "tmall-shop") == {"Y2": "payment_transaction_reused"}
         orders = orders_by_ref(client, hq)
         assert (orders["tmall:T31"]["payment_status"], orders["tmall:T32"]["payment_status"]) == ("paid", "pending")
 

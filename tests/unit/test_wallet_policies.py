@@ -107,3 +107,15 @@ class TestFinanceMonths:
 
     def test_months_between_crosses_the_year(self):
         assert finance.months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+class TestWrongPin:
+    def test_the_fifth_wrong_pin_in_a_row_locks_for_fifteen_minutes(self):
+        state = (0, None)
+        for _ in range(4):
+            state = policies.after_wrong_pin(*state, NOW)
+            assert state[1] is None
+        assert policies.after_wrong_pin(*state, NOW) == (0, NOW + timedelta(minutes=15))
+
+    def test_a_lock_that_ran_out_starts_the_count_over(self):
+        assert policies.after_wrong_pin(0, NOW - timedelta(seconds=1), NOW) == (1, None)

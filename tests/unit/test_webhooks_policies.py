@@ -68,3 +68,16 @@ class TestOutcome:
         assert policies.snippet("a\n  b\tc") == "a b c"
         cut = policies.snippet("x" * 2000)
         assert len(cut) == policies.SNIPPET_CHARS and cut.endswith("…")
+
+
+class TestPublicAddresses:
+    @pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946",
+                                         "::ffff:93.184.216.34"])
+    def test_global_unicast_is_public(self, address):
+        assert policies.address_is_public(address)
+
+    @pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.5", "172.16.0.1", "192.168.0.1", "169.254.169.254",
+                                         "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "fe80::1%eth0", "fc00::1",
+                                         "::ffff:10.0.0.5"])
+    def test_loopback_private_link_local_and_others_are_not(self, address):
+        assert not policies.address_is_public(address)

@@ -29,6 +29,7 @@ def demo(
                       f"{result.duplicates} possible duplicates), {sum(result.orders.values()):,} orders "
                       f"({_open_orders(result.orders)} open)" + (
                           f"; {result.unrouted} planned orders could not be routed" if result.unrouted else ""))
+        console.print(_hub_summary(result.hub))
     else:
         console.print("demo retailer already present")
     table = Table(title=f"demo logins (password: {builder.DEMO_PASSWORD})")
@@ -46,3 +47,13 @@ def demo(
 
 def _open_orders(by_mode_status) -> int:
     return sum(n for (_mode, status), n in by_mode_status.items() if status not in ("completed", "cancelled"))
+
+
+def _hub_summary(hub) -> str:
+    """What the data hub took in, by kind: accepted, and quarantined (see the console's quarantine page)."""
+    kinds = sorted({kind for kind, _outcome in hub.batches})
+    parts = [f"{kind} {hub.batches[(kind, 'accepted')]:,}" + (
+        f" (+{hub.batches[(kind, 'quarantined')]} quarantined)" if hub.batches[(kind, "quarantined")] else "")
+        for kind in kinds]
+    return (f"data hub: {', '.join(parts)} records accepted; {hub.topups} wallet top-ups, "
+            f"{hub.gift_cards} gift cards sold")

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from zhongtai.orders.models import Feedback, FulfilmentGroup, Order, OrderEvent, OrderLine, Return
+from zhongtai.db import dialect
+from zhongtai.orders.models import Feedback, FulfilmentGroup, Order, OrderEvent, OrderLine, Payment, Return
 from zhongtai.orders.policies import OPEN
 
 # Read for every order and quote: built once (no statement or cache key to rebuild per call).
@@ -202,3 +203,10 @@ def add_to_till_totals(session: Session, amounts: dict[tuple[int, uuid.UUID], in
             execution_options={"synchronize_session": False})
         session.execute(update(Payment).where(Payment.store_id == store_id, Payment.order_id == order_id).values(
             amount_fen=Payment.amount_fen + amount), execution_options={"synchronize_session": False})
+
+
+def insert_payment_if_new(session: Session, **values) -> bool:
+    """INSERT the payment unless its (provider, transaction id) is already held; False if it is."""
+    stmt = dialect.insert(session, Payment).values(**values).on_conflict_do_nothing(
+        index_elements=[Payment.provider, Payment.transaction_id]).returning(Payment.id)
+    return session.execute(stmt).first() is not None

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
@@ -224,6 +225,7 @@ def _build(session: Session, order: Order, order_in: OrderCreate, routed: Routed
     order.payment_status = _initial_payment(session, order, order_in.payment)
     session.add(order)
     session.flush([order])
+    _first_payment(session, order, order_in.payment)
     _use_coupons_and_points(session, order, order_in, q)
     lines = [OrderLine(store_id=order.store_id, order_id=order.id, line_no=n, group_no=no, sku_id=sku.id,
                        sku_code=sku.code, name=sku.name_zh, unit=sku.unit, quantity=qty,
@@ -269,10 +271,16 @@ def _initial_payment(session: Session, order: Order, payment: PaymentIn | None) 
         wallet.pay_order(session, member_id=order.member_id, order_id=str(order.id), status=payment.status,
                          transaction_id=payment.transaction_id, amount_fen=payment.amount_fen,
                          channel=order.channel, store_id=order.store_id, actor="order")
-    session.add(Payment(store_id=order.store_id, order_id=order.id, provider=payment.provider,
-                        transaction_id=payment.transaction_id, amount_fen=payment.amount_fen, status=payment.status,
-                        recorded_at=clock.now()))
     return {"succeeded": "paid", "pending": "pending", "failed": "failed"}[payment.status]
+
+
+def _first_payment(session: Session, order: Order, payment: PaymentIn | None) -> None:
+    """The payment the order was placed with; a transaction id another order holds refuses the order (409)."""
+    if payment is not None and not repository.insert_payment_if_new(
+            session, store_id=order.store_id, order_id=order.id, id=uuid7(), provider=payment.provider,
+            transaction_id=payment.transaction_id, amount_fen=payment.amount_fen, status=payment.status,
+            recorded_at=clock.now()):
+        raise PaymentTransactionReused(detail={"provider": payment.provider, "transaction_id": payment.transaction_id})
 
 
 def _reserve_groups(session: Session, order: Order, groups, routed: Routed, settings: Settings) -> None:
@@ -610,6 +618,17 @@ def _already_recorded(session: Session, order: Order, payment_in: PaymentIn) -> 
     return True
 
 
+def _add_payment(session: Session, order: Order, payment_in: PaymentIn) -> None:
+    try:  # another order may have taken the transaction id since the check (the unique index decides)
+        with session.begin_nested():
+            session.add(Payment(store_id=order.store_id, order_id=order.id, provider=payment_in.provider,
+                                transaction_id=payment_in.transaction_id, amount_fen=payment_in.amount_fen,
+                                status=payment_in.status, recorded_at=clock.now()))
+    except IntegrityError:
+        raise PaymentTransactionReused(detail={"provider": payment_in.provider,
+                                               "transaction_id": payment_in.transaction_id}) from None
+
+
 def record_payment(session: Session, *, principal: Principal, order_id: uuid.UUID, payment_in: PaymentIn,
                    actor: str, settings: Settings) -> Order:
     """A payment provider's result: pending extends the hold, failure cancels, success holds for fulfilment."""
@@ -620,9 +639,7 @@ def record_payment(session: Session, *, principal: Principal, order_id: uuid.UUI
         wallet.pay_order(session, member_id=order.member_id, order_id=str(order.id), status=payment_in.status,
                          transaction_id=payment_in.transaction_id, amount_fen=payment_in.amount_fen,
                          channel=order.channel, store_id=order.store_id, actor=actor)
-    session.add(Payment(store_id=order.store_id, order_id=order.id, provider=payment_in.provider,
-                        transaction_id=payment_in.transaction_id, amount_fen=payment_in.amount_fen,
-                        status=payment_in.status, recorded_at=clock.now()))
+    _add_payment(session, order, payment_in)
     _record(session, order, None, f"payment_{payment_in.status}", {"provider": payment_in.provider,
                                                                    "amount_fen": payment_in.amount_fen}, actor)
     if payment_in.status == "failed":
