@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -29,8 +29,9 @@ def seed_demo_stores(db) -> list:
 
 
 def wait(browser, seconds: float = 15) -> WebDriverWait:
-    # Elements go stale while a page loads or htmx swaps the table; look again rather than fail.
-    return WebDriverWait(browser, seconds, ignored_exceptions=(StaleElementReferenceException,))
+    # Elements go stale while a page loads or htmx swaps the table (Chromium may then also answer "node does
+    # not belong to the document"); look again rather than fail. A real failure still ends in a timeout.
+    return WebDriverWait(browser, seconds, ignored_exceptions=(StaleElementReferenceException, WebDriverException))
 
 
 def sign_in(browser, base: str, username: str, password: str = f.PASSWORD) -> None:

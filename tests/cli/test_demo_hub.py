@@ -6,11 +6,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from zhongtai.catalog.models import Category, Sku
 from zhongtai.integration.models import Batch, InboundRecord, OversellException, Source
-from zhongtai.orders.models import Order
+from zhongtai.inventory import service as inventory_service
+from zhongtai.inventory.models import Reservation, StockLevel
+from zhongtai.members.models import Member, MemberDuplicateCandidate
+from zhongtai.orders.models import Feedback, FulfilmentGroup, Order, Return
+from zhongtai.staff.models import User
+from zhongtai.stores.models import Store
 from zhongtai.wallet.models import GiftCard, WalletAccount
 
 
@@ -65,3 +72,42 @@ class TestDemoThroughTheDataHub:
 
         for command in ("inventory", "loyalty", "wallet"):
             assert zt(command, "verify").stdout.strip().endswith("ok")
+        _a_whole_retailer(zt, db, out)
+
+
+def _a_whole_retailer(zt, db, out: str) -> None:
+    """Stores, staff, catalogue, stock everywhere, members with merges and candidates, orders in every mode
+    and status, held stock, returns, feedback; built once (a second run leaves it alone)."""
+    assert "demo retailer built" in out and "admin" in out
+    assert db.scalar(select(func.count(Store.id))) == 13
+    assert db.scalar(select(func.count(User.id))) == 25
+    assert db.scalar(select(func.count(Category.id))) == 23
+    assert db.scalar(select(func.count(Sku.id))) == 2171
+    per_location = select(StockLevel.location_id, func.count()).group_by(StockLevel.location_id)
+    rows = dict(db.execute(per_location).all())
+    assert sorted(rows) == sorted(db.scalars(select(Store.id))) and min(rows.values()) > 300
+    members = dict(db.execute(select(Member.status, func.count()).group_by(Member.status)).all())
+    assert 2_000 <= sum(members.values()) <= 3_000 and members["merged"] >= 10
+    candidates = dict(db.execute(select(MemberDuplicateCandidate.reason, func.count())
+                                 .group_by(MemberDuplicateCandidate.reason)).all())
+    assert candidates["unverified_phone"] >= 100 and candidates.get("same_name_birthday")
+    orders = dict(db.execute(select(Order.mode, func.count()).group_by(Order.mode)).all())
+    assert set(orders) == {"in_store", "delivery", "pickup", "pickup_with_processing", "ship"}
+    assert 450 <= sum(orders.values()) <= 800  # a week of orders and three days of till journals
+    statuses = set(db.scalars(select(FulfilmentGroup.status).distinct()))
+    assert statuses == {"placed", "accepted", "picking", "ready", "out_for_delivery", "shipped", "completed",
+                        "cancelled"}
+    waiting = select(func.count()).where(FulfilmentGroup.status.in_(["placed", "accepted", "picking"]))
+    held = select(func.count()).where(Reservation.status == "active", Reservation.expires_at > datetime.now(UTC))
+    assert db.scalar(held) == db.scalar(waiting) > 0  # open orders hold stock well past the build
+    assert db.scalar(select(func.count(Return.id))) > 0
+    assert db.scalar(select(func.count(Feedback.id)).where(Feedback.nps.is_not(None))) > 50
+    assert db.scalar(select(func.count(Feedback.id)).where(Feedback.complaint)) > 0
+    assert f"{sum(orders.values())} orders" in out and f"{members['merged']} merged" in out
+    report = inventory_service.verify(db)
+    assert report["levels_checked"] == sum(rows.values()) and not report["ledger_drift"]
+    assert not report["reserved_drift"]
+    assert "already present" in zt("demo", "--no-serve").stdout
+    db.rollback()
+    assert db.scalar(select(func.count(Sku.id))) == 2171
+    assert db.scalar(select(func.count(Order.id))) == sum(orders.values())

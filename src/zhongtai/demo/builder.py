@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog_service
 from zhongtai.config import Settings, get_settings
-from zhongtai.demo import catalog, members, orders, times
+from zhongtai.demo import catalog, feeds, hub, members, orders, times
 from zhongtai.demo.stores import STORES, WAREHOUSE
+from zhongtai.integration.models import Source
 from zhongtai.inventory import service as inventory_service
 from zhongtai.kernel import clock
 from zhongtai.kernel.auth import Principal, Role
@@ -29,8 +30,6 @@ from zhongtai.stores.schemas import StoreCreate
 
 SYSTEM = Principal(kind="user", id=0, name="demo", role=Role.HQ_ADMIN, all_stores=True)
 DEMO_PASSWORD = "zhongtai-demo"
-OPENING_STOCK = inventory_service.Doc(source_type="demo", source_id="opening-stock", actor="demo",
-                                      reason="opening stock")
 Step = Callable[[str, int], None]
 
 
@@ -45,6 +44,7 @@ class DemoResult:
     duplicates: int = 0  # pairs listed for review
     orders: Counter = field(default_factory=Counter)  # (mode, status) -> orders
     unrouted: int = 0  # planned orders no location could take (none, unless the plan and the stock disagree)
+    hub: hub.HubResult = field(default_factory=hub.HubResult)  # what the data hub took in, by kind
 
 
 def already_built(session: Session) -> bool:
@@ -52,19 +52,27 @@ def already_built(session: Session) -> bool:
 
 
 def build(session: Session, *, step: Step = lambda _msg, _n: None) -> DemoResult:
-    """Seed stores, staff for every role, the catalogue, opening stock, members and a week of orders; does
-    nothing if the demo exists."""
+    """Seed stores, staff for every role and the data hub's sources; then the ERP's catalogue, prices and
+    opening stock, members (sign-ups, and the old CRM's file), a week of orders (the Tmall shop's through its
+    webhook path), the tills' POSLog, and stored value; does nothing if the demo exists."""
     if already_built(session):
         return DemoResult(created=False, logins=_logins())
-    result = _build_retailer(session, step)
-    member_plan, order_plan = _plans(times.anchor(clock.now()))
+    anchor = times.anchor(clock.now())
+    result, sources = _build_retailer(session, step)
+    member_plan, order_plan = _plans(anchor)
     with _replaying():
         member_ids = _build_members(session, member_plan, step, result)
-        _build_orders(session, order_plan, member_ids, step, result)
+        crm_people = feeds.crm_members(members.HOME_STORES)
+        clock.freeze(times.opening_stock_at(anchor, days=orders.HISTORY_DAYS + 1))
+        hub.crm_members(session, sources[hub.CRM], crm_people, step, result.hub)
+        _build_orders(session, order_plan, member_ids, step, result, sources[hub.TMALL], _buyers(member_plan))
+        hub.till_history(session, sources[hub.POS_FLEET], _shelves(), crm_people, anchor, step, result.hub)
+        result.orders[("in_store", "completed")] += result.hub.till_orders
+        hub.stored_value(session, member_ids, _home_stores(session, member_plan), anchor, step, result.hub)
     return result
 
 
-def _build_retailer(session: Session, step: Step) -> DemoResult:
+def _build_retailer(session: Session, step: Step) -> tuple[DemoResult, dict[str, Source]]:
     for row in [*STORES, WAREHOUSE]:
         _create_store(session, row)
         step("stores", 1)
@@ -72,9 +80,12 @@ def _build_retailer(session: Session, step: Step) -> DemoResult:
         staff_service.create_user(session, actor=SYSTEM, user_in=UserCreate(
             username=username, password=DEMO_PASSWORD, role=role, store_codes=stores, display_name=name))
         step("staff", 1)
-    _build_catalogue(session, step)
-    rows = _build_stock(session, step)
-    return DemoResult(created=True, logins=_logins(), skus=len(catalog.catalogue().skus), stock_rows=rows)
+    sources = hub.register_sources(session)
+    step("data hub sources", len(sources))
+    result = DemoResult(created=True, logins=_logins(), skus=len(catalog.catalogue().skus))
+    _build_catalogue(session, sources[hub.ERP], step, result.hub)
+    result.stock_rows = _build_stock(session, sources[hub.ERP], step, result.hub)
+    return result, sources
 
 
 def _create_store(session: Session, row: tuple) -> None:
@@ -95,26 +106,33 @@ def _staff() -> list[tuple[str, Role, list[str], str]]:
     return people
 
 
-def _build_catalogue(session: Session, step: Step) -> None:
+def _build_catalogue(session: Session, erp: Source, step: Step, result: hub.HubResult) -> None:
+    """Categories and products (names, brands) are set up by head office; the SKUs come from the ERP's product
+    master, then the ERP's store price lists."""
     data = catalog.catalogue()
     for category_in in data.categories:
         catalog_service.create_category(session, category_in=category_in)
     step("categories", len(data.categories))
     for item in data.products:
         catalog_service.create_product(session, product_in=item.product)
-        for sku_in in item.skus:
-            catalog_service.create_sku(session, sku_in=sku_in)
-        step("catalogue", len(item.skus))
+    hub.product_master(session, erp, data, step, result)
+    hub.price_lists(session, erp, _stock_plan(), _skus(), step, result)
 
 
-def _build_stock(session: Session, step: Step) -> int:
-    """Opening stock everywhere, then channel allocations; returns the stock rows (location, SKU) created."""
+def _skus() -> dict[str, catalog.SkuCreate]:
+    return {s.code: s for s in catalog.catalogue().skus}
+
+
+def _build_stock(session: Session, erp: Source, step: Step, result: hub.HubResult) -> int:
+    """Opening stock everywhere (the ERP's goods receipts), then channel allocations; returns the stock rows
+    (location, SKU) created."""
     ids = stores_service.ids_for_codes(session, codes=[row[0] for row in [*STORES, WAREHOUSE]])
     plans = _stock_plan()
     with _replaying():  # received before the week of orders replayed on it, so the ledger reads in order
-        clock.freeze(times.opening_stock_at(times.anchor(clock.now()), days=orders.HISTORY_DAYS + 2))
+        at = times.opening_stock_at(times.anchor(clock.now()), days=orders.HISTORY_DAYS + 2)
+        clock.freeze(at)
         for plan in plans:
-            _stock_location(session, ids[plan.code], plan, step)
+            _stock_location(session, erp, ids[plan.code], plan, at, step, result)
     for code, category_code, percent, buffer in catalog.ALLOCATIONS:
         inventory_service.set_allocation(session, location_id=ids[code], category_code=category_code,
                                          online_percent=percent, walk_in_buffer=buffer)
@@ -122,10 +140,11 @@ def _build_stock(session: Session, step: Step) -> int:
     return sum(plan.rows for plan in plans)
 
 
-def _stock_location(session: Session, location_id: int, plan: catalog.LocationStock, step: Step) -> None:
-    # One receipt with all the location's lines: the ledger, batches and events stay consistent.
-    inventory_service.receive(session, location_id=location_id, lines=plan.receipts, doc=OPENING_STOCK)
-    step(f"stock {plan.code}", len(plan.receipts))
+def _stock_location(session: Session, erp: Source, location_id: int, plan: catalog.LocationStock, at: datetime,
+                    step: Step, result: hub.HubResult) -> None:
+    # One ERP receipt with all the location's lines: the ledger, batches and events stay consistent.
+    hub.opening_receipt(session, erp, plan, at, result)
+    step(f"ERP goods receipt {plan.code}", len(plan.receipts))
     for sku_code, qty in plan.safety_stock:
         inventory_service.set_safety_stock(session, location_id=location_id, sku_code=sku_code, qty=qty)
     step(f"safety stock {plan.code}", len(plan.safety_stock))
@@ -140,8 +159,25 @@ def step_total() -> int:
     stock = sum(len(p.receipts) + len(p.safety_stock) for p in _stock_plan())
     people = len(STORES) + 1 + len(_staff())
     member_plan, order_plan = _plans(times.anchor(clock.now()))
+    hub_steps = (len(hub.SOURCES) + feeds.prices_csv(_stock_plan(), _skus()).count(b"\n") - 1
+                 + feeds.CRM_MEMBERS + 2 + hub.till_files(_shelves()) + hub.stored_value_steps())
     return (people + len(data.categories) + len(data.skus) + stock + len(catalog.ALLOCATIONS)
-            + len(member_plan.joins) + len(order_plan))
+            + len(member_plan.joins) + len(order_plan) + hub_steps)
+
+
+def _shelves() -> list[feeds.Shelf]:
+    return feeds.shelves(_stock_plan(), _skus())
+
+
+def _buyers(plan: members.MemberPlan) -> dict[str, str]:
+    """Each shopper's Tmall buyer id, if they have one: the shop platform names its buyers by it."""
+    return {j.person: i.value for j in plan.joins for i in j.identities
+            if i.kind == "ecommerce_buyer" and i.app_id == "tmall"}
+
+
+def _home_stores(session: Session, plan: members.MemberPlan) -> dict[str, int]:
+    ids = stores_service.ids_for_codes(session, codes=list(members.HOME_STORES))
+    return {p.key: ids[p.home_store] for p in plan.people if p.home_store in ids}
 
 
 # --- members and orders, replayed at the moments they happened ------------------------------------------
@@ -183,26 +219,65 @@ class _Ctx:
     location_ids: dict[str, int]
     member_ids: dict[str, int]
     settings: Settings
+    tmall: Source
+    buyers: dict[str, str]  # shopper key -> Tmall buyer id
+    hub: hub.HubResult
 
 
 def _build_orders(session: Session, plan: tuple[orders.PlannedOrder, ...], member_ids: dict[str, int], step: Step,
-                  result: DemoResult) -> None:
-    """Place every planned order at its moment, then make each of its moves at theirs."""
+                  result: DemoResult, tmall: Source, buyers: dict[str, str]) -> None:
+    """Place every planned order at its moment, then make each of its moves at theirs. The Tmall shop's orders
+    arrive as its messages (created, paid, closed) through the data hub; the stores and the warehouse then
+    work them like any other."""
     ctx = _Ctx(stores_service.ids_for_codes(session, codes=[row[0] for row in [*STORES, WAREHOUSE]]), member_ids,
-               get_settings())
+               get_settings(), tmall, buyers, result.hub)
     for planned in plan:
         clock.freeze(planned.at)
-        try:
-            order = orders_service.place(session, order_in=_order_in(planned, ctx), settings=ctx.settings,
-                                         actor=_actor(planned.store, planned.channel))
-        except orders_service.NoRoute:  # raised before anything is written
+        order = _place(session, planned, ctx)
+        if order is None:
             result.unrouted += 1
         else:
             for move in planned.moves:
                 clock.freeze(move.at)
-                _MOVES[move.action](session, order, planned, ctx)
+                _moves_of(planned)[move.action](session, order, planned, ctx)
             result.orders[(planned.mode, order.status)] += 1
         step("orders", 1)
+
+
+def _place(session: Session, planned: orders.PlannedOrder, ctx: _Ctx) -> Order | None:
+    if planned.channel == "ecommerce":
+        return _place_on_platform(session, planned, ctx)
+    try:
+        return orders_service.place(session, order_in=_order_in(planned, ctx), settings=ctx.settings,
+                                    actor=_actor(planned.store, planned.channel))
+    except orders_service.NoRoute:  # raised before anything is written
+        return None
+
+
+def _place_on_platform(session: Session, p: orders.PlannedOrder, ctx: _Ctx) -> Order | None:
+    """The shop platform pushes `created`; the hub places the order (None if it refused it)."""
+    c = p.contact
+    content = {"receiver_name": c.name, "receiver_mobile": c.phone, "receiver_address": c.address,
+               "receiver_lat": str(c.latitude), "receiver_lng": str(c.longitude), "shipping_type": "express",
+               "orders": [{"outer_sku_id": ln.sku_code, "num": ln.amount} for ln in p.lines]}
+    if ctx.buyers.get(p.person or ""):
+        content["buyer_open_uid"] = ctx.buyers[p.person or ""]
+    hub.push(session, ctx.tmall, "created", tid=p.external_ref, at=p.at, content=content, result=ctx.hub)
+    order_id = hub.platform_order_id(session, ctx.tmall, p.external_ref)
+    return orders_service.get(session, principal=SYSTEM, order_id=order_id) if order_id else None
+
+
+def _platform(event: str, reason: str = ""):
+    def move(session: Session, order: Order, p: orders.PlannedOrder, ctx: _Ctx) -> None:
+        content = {"alipay_no": f"ALI{p.external_ref[2:]}"} if event == "paid" else \
+            {"close_reason": reason or p.cancel_reason or "交易关闭"}
+        hub.push(session, ctx.tmall, event, tid=p.external_ref, at=clock.now(), content=content, result=ctx.hub)
+        session.refresh(order)
+    return move
+
+
+def _moves_of(planned: orders.PlannedOrder) -> dict[str, Callable]:
+    return _PLATFORM_MOVES if planned.channel == "ecommerce" else _MOVES
 
 
 def _order_in(p: orders.PlannedOrder, ctx: _Ctx) -> OrderCreate:
@@ -290,6 +365,8 @@ _MOVES: dict[str, Callable[[Session, Order, orders.PlannedOrder, _Ctx], None]] =
     "return": _return,
     "feedback": _feedback,
 }
+_PLATFORM_MOVES = _MOVES | {"pay": _platform("paid"), "pay_failed": _platform("cancelled", "买家未在规定时间内付款"),
+                            "cancel": _platform("cancelled")}
 
 
 def _logins() -> list[tuple[str, str, str]]:
