@@ -6,6 +6,8 @@ from zhongtai.kernel.outbox import Event
 
 
 class SkuCreated(Event):
+    """A SKU was added to the catalogue (code, barcode, unit, list price)."""
+
     event_type = "catalog.sku_created"
     sku_id: int
     code: str
@@ -14,6 +16,8 @@ class SkuCreated(Event):
 
 
 class SkuUpdated(Event):
+    """A SKU's name, price, status or fresh attributes changed."""
+
     event_type = "catalog.sku_updated"
     sku_id: int
     code: str
@@ -21,6 +25,8 @@ class SkuUpdated(Event):
 
 
 class StorePriceChanged(Event):
+    """A store's own price for a SKU was set or removed (falls back to the list price)."""
+
     event_type = "catalog.store_price_changed"
     store_id: int
     sku_id: int

@@ -6,6 +6,8 @@ from zhongtai.kernel.outbox import Event
 
 
 class StockChanged(Event):
+    """Stock of a SKU at a location moved (a ledger movement, or a reservation taken, released or expired); carries the levels after the change."""
+
     event_type = "inventory.stock_changed"
     location_id: int
     sku_id: int
@@ -21,6 +23,8 @@ class StockChanged(Event):
 
 
 class ReservationCreated(Event):
+    """Stock was reserved for a channel until `expires_at` (all lines or none)."""
+
     event_type = "inventory.reservation_created"
     location_id: int
     reservation_id: str
@@ -31,6 +35,8 @@ class ReservationCreated(Event):
 
 
 class ReservationClosed(Event):
+    """A reservation ended: confirmed (goods picked), released, or expired."""
+
     event_type = "inventory.reservation_closed"
     location_id: int
     reservation_id: str
@@ -39,6 +45,8 @@ class ReservationClosed(Event):
 
 
 class StockOversold(Event):
+    """On hand fell below zero or below what is reserved at a location; the store must resolve it."""
+
     event_type = "inventory.stock_oversold"
     location_id: int
     sku_id: int

@@ -6,6 +6,8 @@ from zhongtai.kernel.outbox import Event
 
 
 class MemberJoined(Event):
+    """A member joined from a channel (found or created from the identities given)."""
+
     event_type = "members.member_joined"
     member_id: int
     member_no: str
@@ -14,6 +16,8 @@ class MemberJoined(Event):
 
 
 class IdentityLinked(Event):
+    """An identity (phone, WeChat unionid/openid, card, platform buyer id…) was linked to a member."""
+
     event_type = "members.identity_linked"
     member_id: int
     identity_id: int
@@ -34,6 +38,8 @@ class MemberMerged(Event):
 
 
 class MergeUndone(Event):
+    """Head office undid a merge: what moved and is unused goes back to the merged member."""
+
     event_type = "members.merge_undone"
     merge_id: str
     survivor_id: int
@@ -49,6 +55,8 @@ class MemberErased(Event):
 
 
 class ConsentChanged(Event):
+    """A member gave or withdrew consent for a purpose on a channel."""
+
     event_type = "members.consent_changed"
     member_id: int
     purpose: str
@@ -57,6 +65,8 @@ class ConsentChanged(Event):
 
 
 class TierChanged(Event):
+    """A member's tier changed with their rolling 12-month spend."""
+
     event_type = "members.tier_changed"
     member_id: int
     tier: str

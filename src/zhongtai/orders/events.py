@@ -6,6 +6,8 @@ from zhongtai.kernel.outbox import Event
 
 
 class OrderPlaced(Event):
+    """An order was accepted, routed and its lines reserved (or sold, at a till)."""
+
     event_type = "orders.order_placed"
     store_id: int
     order_id: str
@@ -19,6 +21,8 @@ class OrderPlaced(Event):
 
 
 class OrderCompleted(Event):
+    """An order was completed (handed over, delivered or sold at the till); loyalty accrues on it."""
+
     event_type = "orders.order_completed"
     store_id: int
     order_id: str
@@ -31,6 +35,8 @@ class OrderCompleted(Event):
 
 
 class OrderCancelled(Event):
+    """An order was cancelled; its reservations are released and its coupons and points given back."""
+
     event_type = "orders.order_cancelled"
     store_id: int
     order_id: str
@@ -40,6 +46,8 @@ class OrderCancelled(Event):
 
 
 class ReturnReceived(Event):
+    """Goods were returned at a store (from any channel) and refunded pro rata."""
+
     event_type = "orders.return_received"
     location_id: int
     return_id: str
@@ -54,6 +62,8 @@ class ReturnReceived(Event):
 
 
 class FeedbackReceived(Event):
+    """A customer rated an order (rating, NPS 0–10, comment, complaint routed to the store)."""
+
     event_type = "orders.feedback_received"
     store_id: int
     order_id: str

@@ -6,6 +6,8 @@ from zhongtai.kernel.outbox import Event
 
 
 class UserCreated(Event):
+    """A staff user was created with a role and stores."""
+
     event_type = "staff.user_created"
     user_id: int
     username: str
@@ -14,6 +16,8 @@ class UserCreated(Event):
 
 
 class ApiClientCreated(Event):
+    """A connected system (API client) was registered with scopes and stores."""
+
     event_type = "staff.api_client_created"
     client_id: int
     code: str

@@ -6,6 +6,8 @@ from zhongtai.kernel.outbox import Event
 
 
 class StoreCreated(Event):
+    """A store or warehouse was opened in zhongtai."""
+
     event_type = "stores.store_created"
     store_id: int
     code: str
