@@ -3,7 +3,6 @@ transaction, all released together. One coupon is used once; points are never sp
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories as f
+from tests.concurrency import race
 from zhongtai.db.session import session_factory
 from zhongtai.kernel.errors import ZhongtaiError
 from zhongtai.loyalty import service as loyalty
@@ -19,29 +19,6 @@ from zhongtai.loyalty.coupons import service as coupons
 from zhongtai.loyalty.coupons.models import Coupon
 
 pytestmark = pytest.mark.postgres_only
-
-
-def race(clients: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(n)` on `clients` threads released together; a domain error is the client's result, any
-    other error (a deadlock, a serialisation failure) fails the test."""
-    start, results, errors = threading.Barrier(clients), [None] * clients, []
-
-    def client(n: int) -> None:
-        try:
-            start.wait(timeout=30)
-            results[n] = work(n)
-        except BaseException as exc:  # noqa: BLE001 — collected and re-raised below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a client hung"
-    if errors:
-        raise errors[0]
-    return results
 
 
 def in_session(engine, fn: Callable[[Any], Any]) -> Any:

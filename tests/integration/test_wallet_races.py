@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.integration.test_loyalty_races import in_session, race
+from tests.concurrency import race
+from tests.integration.test_loyalty_races import in_session
 from zhongtai.wallet import service as wallet
 from zhongtai.wallet.models import WalletEntry
 from zhongtai.wallet.schemas import BatchCreate
