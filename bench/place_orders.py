@@ -59,7 +59,7 @@ def main() -> int:
         with serving("place_orders:bare_app", url, "bare") as bare, \
                 serving("place_orders:ours_app", url, "ours") as app:
             sides = [Side(bare, BARE_PATH, {}), Side(app, OURS_PATH, {"X-API-Key": api_key})]
-            baseline, ours = measure(sides, sku_codes, libpq_dsn(url))
+            baseline, ours = measure(sides, place, sku_codes, libpq_dsn(url))
         ok = report(url, ours=ours, baseline=baseline)
     line, met = result_line(ours=ours, baseline=baseline, ok=ok)
     print(line)
@@ -263,17 +263,18 @@ class Measured:
     db_cpu: float | None = 0.0
 
 
-def measure(sides: list[Side], sku_codes: list[str], dsn: str) -> list[Measured]:
+def measure(sides: list[Side], client, data, dsn: str) -> list[Measured]:
     """Warm every server up, then time the sides in turn, ROUNDS times, so that both see the same
-    machine (other work on it comes and goes); each round times OPS_PER_CLIENT / ROUNDS per client."""
+    machine (other work on it comes and goes); each round times OPS_PER_CLIENT / ROUNDS per client.
+    `client(side, data, label, count, strict, start=)` is what one client process does."""
     per_round = max(1, OPS_PER_CLIENT // ROUNDS)
     for side in sides:
-        _load(side, sku_codes, "warm", WARMUP_PER_CLIENT, strict=True)
+        _load(client, side, data, "warm", WARMUP_PER_CLIENT, strict=True)
     out = [Measured() for _ in sides]
     for r in range(ROUNDS):
         for side, measured in zip(sides, out, strict=True):
             before = _cpu(side.server, dsn)
-            run = _load(side, sku_codes, f"r{r}", per_round, strict=False)
+            run = _load(client, side, data, f"r{r}", per_round, strict=False)
             after = _cpu(side.server, dsn)
             measured.seconds += run.seconds
             measured.server_cpu = _add(measured.server_cpu, before[0], after[0])
@@ -284,8 +285,8 @@ def measure(sides: list[Side], sku_codes: list[str], dsn: str) -> list[Measured]
     return out
 
 
-def _load(side: Side, sku_codes: list[str], label: str, count: int, *, strict: bool):
-    return run_clients(place, [(side, sku_codes, f"{label}-{n}", count, strict) for n in range(CLIENTS)])
+def _load(client, side: Side, data, label: str, count: int, *, strict: bool):
+    return run_clients(client, [(side, data, f"{label}-{n}", count, strict) for n in range(CLIENTS)])
 
 
 def place(side: Side, sku_codes: list[str], label: str, count: int, strict: bool, *,

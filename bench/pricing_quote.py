@@ -21,8 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from common import libpq_dsn, postgres_url, run_clients, scratch_database
-from place_orders import ALWAYS, Measured, Side, _add, _cpu, _per, _stats, serving
+from common import libpq_dsn, postgres_url, scratch_database
+from place_orders import ALWAYS, Measured, Side, _per, _stats, measure, serving
 
 NAME, TARGET, P95_TARGET_MS = "pricing_quote", 0.25, 30.0
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -39,7 +39,7 @@ def main() -> int:
         with serving("pricing_quote:bare_app", url, "bare") as bare, \
                 serving("pricing_quote:ours_app", url, "ours") as app:
             sides = [Side(bare, BARE_PATH, {}), Side(app, OURS_PATH, {"X-API-Key": fixture["key"]})]
-            baseline, ours = measure(sides, fixture, libpq_dsn(url))
+            baseline, ours = measure(sides, quote, fixture, libpq_dsn(url))
     ok = report(ours=ours, baseline=baseline)
     line, met = result_line(ours=ours, baseline=baseline, ok=ok)
     print(line)
@@ -166,30 +166,6 @@ def bare_app():
 
 
 # --- the load ------------------------------------------------------------------------------------------
-
-def measure(sides: list[Side], fixture: dict, dsn: str) -> list[Measured]:
-    """Warm both servers up, then time the sides in turn, ROUNDS times."""
-    per_round = max(1, OPS_PER_CLIENT // ROUNDS)
-    for side in sides:
-        _load(side, fixture, "warm", WARMUP_PER_CLIENT, strict=True)
-    out = [Measured() for _ in sides]
-    for r in range(ROUNDS):
-        for side, measured in zip(sides, out, strict=True):
-            before = _cpu(side.server, dsn)
-            run = _load(side, fixture, f"r{r}", per_round, strict=False)
-            after = _cpu(side.server, dsn)
-            measured.seconds += run.seconds
-            measured.server_cpu = _add(measured.server_cpu, before[0], after[0])
-            measured.db_cpu = _add(measured.db_cpu, before[1], after[1])
-            for latencies, failures in run.results:
-                measured.latencies += latencies
-                measured.failures += failures
-    return out
-
-
-def _load(side: Side, fixture: dict, label: str, count: int, *, strict: bool):
-    return run_clients(quote, [(side, fixture, f"{label}-{n}", count, strict) for n in range(CLIENTS)])
-
 
 def quote(side: Side, fixture: dict, label: str, count: int, strict: bool, *, start) -> tuple[list[float], list[str]]:
     """Connect, wait for the others, then send `count` quotes back to back; (latencies in s, failures)."""
