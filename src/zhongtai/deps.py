@@ -56,15 +56,16 @@ def get_principal(
     principal = staff_service.remembered_client(key) if key else None
     if principal is None:
         with request.app.state.read_sessionmaker() as session:
-            principal = _resolve(request, session, settings, token, api_key)
+            principal = _resolve(request, session, settings, token, key)
     request.state.principal = principal
     return principal
 
 
 def _resolve(request: Request, session: Session, settings: Settings, token: str | None,
              api_key: str | None) -> Principal:
-    if api_key or (token and token.startswith("zt_")):
-        return staff_service.principal_for_api_key(session, api_key=api_key or token or "")
+    """`api_key`: the X-API-Key header, or a bearer token that is an API key."""
+    if api_key:
+        return staff_service.principal_for_api_key(session, api_key=api_key)
     if token:
         user_id, version = read_token(token, secret=settings.secret_key)
         user = staff_service.user_for_token(session, user_id=user_id, token_version=version)

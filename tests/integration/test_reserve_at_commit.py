@@ -55,3 +55,16 @@ class TestReserveAtCommit:
         db.refresh(level)
         assert (level.on_hand, level.reserved) == (3, 0)
         assert inventory.verify(db)["ledger_drift"] == []
+
+    def test_repeating_a_key_in_the_same_transaction_keeps_the_first_reservations_stock(self, db):
+        store, sku = f.store(db), f.catalog_sku(db)
+        f.stock(db, store, sku, 5)
+        db.commit()
+        res = _reserve(db, store, sku, 2, "k4")
+        assert _reserve(db, store, sku, 2, "k4").id == res.id  # the retry: same reservation, nothing new
+        inventory.confirm(db, location_id=store.id, reservation_id=res.id, actor="t")
+        db.commit()
+        level = db.get(StockLevel, (store.id, sku.id))
+        db.refresh(level)
+        assert (level.on_hand, level.reserved) == (3, 0)
+        assert inventory.verify(db)["reserved_drift"] == []

@@ -210,8 +210,8 @@ def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[S
     values = dict(location_id=location_id, id=reservation_id or _new_id(), idempotency_key=idempotency_key, channel=channel,
                   reference=reference, status="active", created_at=clock.now(),
                   expires_at=clock.now() + timedelta(seconds=ttl_seconds))
-    rows = [dict(sku_id=s.id, quantity=q, online_percent=allocs[s.id].online_percent,
-                 walk_in_buffer=allocs[s.id].walk_in_buffer) for s, q in lines]
+    rows = [{"sku_id": s.id, "quantity": q, "online_percent": allocs[s.id].online_percent,
+             "walk_in_buffer": allocs[s.id].walk_in_buffer} for s, q in lines]
     event = ReservationCreated(location_id=location_id, reservation_id=str(values["id"]), reference=reference,
                                channel=channel, expires_at=values["expires_at"].isoformat(),
                                lines=[{"sku_id": s.id, "quantity": q} for s, q in lines])
@@ -219,7 +219,8 @@ def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[S
         # One statement; the lines' trigger takes the stock (same condition, same event) as the
         # transaction commits, so the hot row is locked only for the commit itself.
         made = repository.reserve_at_commit(session, values, rows, outbox.prepare(session, event, store_id=location_id))
-        session.info["reservations_pending"] = made
+        if made:  # a repeated key adds no lines; an earlier reservation's pending stock still counts
+            session.info["reservations_pending"] = True
         return Reservation(**values) if made else None
     # SQLite serialises writers: the stock is taken now, the lines' rows in SKU order.
     res = repository.insert_reservation_if_new(session, values)  # the key check too: no read first

@@ -106,8 +106,9 @@ class IdempotencyMiddleware:
         if not record.key or len(record.key) > 255:
             raise InvalidInput("Idempotency-Key must be 1-255 characters", detail={"header": "Idempotency-Key"})
         try:  # the common case, a new key: one Core INSERT, no ORM unit of work
-            with self.sessions.kw["bind"].begin() as conn:
-                conn.execute(insert(IdempotencyKey).values(**record.__dict__, state="running", created_at=clock.now()))
+            with self.sessions.begin() as session:
+                session.execute(insert(IdempotencyKey).values(**record.__dict__, state="running",
+                                                              created_at=clock.now()))
             return None
         except IntegrityError:
             pass
@@ -130,11 +131,11 @@ class IdempotencyMiddleware:
 
     def _finish(self, record: _Record, captured: dict[str, Any]) -> None:
         where = (IdempotencyKey.scope == record.scope) & (IdempotencyKey.key == record.key)
-        with self.sessions.kw["bind"].begin() as conn:
+        with self.sessions.begin() as session:
             if captured["status"] >= 500:
-                conn.execute(delete(IdempotencyKey).where(where))
+                session.execute(delete(IdempotencyKey).where(where))
                 return
-            conn.execute(update(IdempotencyKey).where(where).values(
+            session.execute(update(IdempotencyKey).where(where).values(
                 state="done", status_code=captured["status"], content_type=captured["content_type"],
                 response_body=captured["body"].decode("utf-8", errors="replace")))
 
