@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
@@ -276,11 +275,8 @@ def _initial_payment(session: Session, order: Order, payment: PaymentIn | None) 
 
 def _first_payment(session: Session, order: Order, payment: PaymentIn | None) -> None:
     """The payment the order was placed with; a transaction id another order holds refuses the order (409)."""
-    if payment is not None and not repository.insert_payment_if_new(
-            session, store_id=order.store_id, order_id=order.id, id=uuid7(), provider=payment.provider,
-            transaction_id=payment.transaction_id, amount_fen=payment.amount_fen, status=payment.status,
-            recorded_at=clock.now()):
-        raise PaymentTransactionReused(detail={"provider": payment.provider, "transaction_id": payment.transaction_id})
+    if payment is not None:
+        _add_payment(session, order, payment)
 
 
 def _reserve_groups(session: Session, order: Order, groups, routed: Routed, settings: Settings) -> None:
@@ -619,14 +615,14 @@ def _already_recorded(session: Session, order: Order, payment_in: PaymentIn) -> 
 
 
 def _add_payment(session: Session, order: Order, payment_in: PaymentIn) -> None:
-    try:  # another order may have taken the transaction id since the check (the unique index decides)
-        with session.begin_nested():
-            session.add(Payment(store_id=order.store_id, order_id=order.id, provider=payment_in.provider,
-                                transaction_id=payment_in.transaction_id, amount_fen=payment_in.amount_fen,
-                                status=payment_in.status, recorded_at=clock.now()))
-    except IntegrityError:
+    """Record a payment; if another order holds its transaction id (the unique index decides, also against a
+    concurrent twin), 409 and nothing is written."""
+    if not repository.insert_payment_if_new(
+            session, store_id=order.store_id, order_id=order.id, id=uuid7(), provider=payment_in.provider,
+            transaction_id=payment_in.transaction_id, amount_fen=payment_in.amount_fen, status=payment_in.status,
+            recorded_at=clock.now()):
         raise PaymentTransactionReused(detail={"provider": payment_in.provider,
-                                               "transaction_id": payment_in.transaction_id}) from None
+                                               "transaction_id": payment_in.transaction_id})
 
 
 def record_payment(session: Session, *, principal: Principal, order_id: uuid.UUID, payment_in: PaymentIn,
