@@ -122,7 +122,6 @@ class TestNatsPublish:
     """Publishing to the real JetStream server of this machine and CI (127.0.0.1:4222)."""
 
     def test_events_reach_jetstream_with_subject_and_id(self, engine, settings):
-        import asyncio
 
         import nats
 
