@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from starlette.middleware.sessions import SessionMiddleware
 
 from zhongtai import __version__
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = False) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        _tune_gc(settings)
         relay = start_background_relay(engine, settings) if run_relay else None
         job_threads, jobs_stop = jobs.start(engine, JOBS()) if run_relay else ([], None)
         yield
@@ -47,7 +49,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = False) -> 
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = session_factory(engine)
-    app.state.read_sessionmaker = session_factory(engine.execution_options(sqlite_begin="DEFERRED"))
+    app.state.read_sessionmaker = session_factory(_read_only(engine))
     http.install_error_handlers(app)
     for router in ROUTERS():
         app.include_router(router)
@@ -61,6 +63,26 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = False) -> 
                        same_site="lax", https_only=settings.environment == "production", max_age=12 * 3600)
     app.add_middleware(http.RequestContextMiddleware)
     return app
+
+
+def _tune_gc(settings: Settings) -> None:
+    """Serving, the app's own objects (routes, models, compiled statements) live as long as the process:
+    freeze them out of the cyclic collector's generations, and collect the young generation less often. With
+    the defaults a request's few thousand short-lived objects trigger several collections, each of which
+    walks every object that survived earlier ones: a quarter of the CPU of placing an order went there."""
+    if settings.gc_gen0_threshold:
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(settings.gc_gen0_threshold, 50, 100)
+
+
+def _read_only(engine: Engine) -> Engine:
+    """The engine for units of work that only read (authentication, quotes). SQLite: a deferred BEGIN, so a
+    read never takes the write lock. PostgreSQL: autocommit, since at READ COMMITTED every statement reads its
+    own snapshot anyway: BEGIN … ROLLBACK around reads would add two round trips and no consistency."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(sqlite_begin="DEFERRED")
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _install_system_routes(app: FastAPI) -> None:

@@ -26,8 +26,13 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = 8 * 60
     login_rate_limit: str = "10/minute"
     rate_limit_storage: str = "memory://"
+    # The cyclic GC's young-generation threshold while serving (0: Python's default); see app._tune_gc.
+    gc_gen0_threshold: int = 20_000
     outbox_poll_seconds: float = 1.0
     outbox_batch_size: int = 200
+    # After a batch that was not full, the relay waits this long so that events committed meanwhile by
+    # concurrent requests go out together: one batch's fixed cost (claim, subscriptions, commit) is shared.
+    outbox_linger_seconds: float = 0.05
     outbox_max_attempts: int = 12
     idempotency_ttl_hours: int = 24
     default_locale: Literal["zh", "en"] = "zh"

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from zhongtai.config import Settings
 from zhongtai.kernel.auth import Principal, Role, read_token
@@ -34,8 +35,8 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def app_settings(request: Request) -> Settings:
-    """The settings the running app was built with."""
+async def app_settings(request: Request) -> Settings:
+    """The settings the running app was built with (async: a plain read, not worth a worker thread)."""
     return request.app.state.settings
 
 
@@ -52,13 +53,35 @@ def get_principal(
 
     Resolved in its own short read-only session, so authenticating never holds the request's write lock.
     """
-    key = api_key or (token if token and token.startswith("zt_") else None)
+    key = _key(token, api_key)
     principal = staff_service.remembered_client(key) if key else None
     if principal is None:
         with request.app.state.read_sessionmaker() as session:
             principal = _resolve(request, session, settings, token, key)
     request.state.principal = principal
     return principal
+
+
+async def current_principal(
+    request: Request,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    """`get_principal` as the request dependency. A till sends its key with every request: a key resolved
+    moments ago is answered right here on the event loop; only a database read goes to a worker thread (a
+    sync dependency would cost a thread hop on every request)."""
+    key = _key(token, api_key)
+    principal = staff_service.remembered_client(key) if key else None
+    if principal is None:
+        return await run_in_threadpool(get_principal, request, settings, token, api_key)
+    request.state.principal = principal
+    return principal
+
+
+def _key(token: str | None, api_key: str | None) -> str | None:
+    """The API key: the X-API-Key header, or a bearer token that is an API key."""
+    return api_key or (token if token and token.startswith("zt_") else None)
 
 
 def _resolve(request: Request, session: Session, settings: Settings, token: str | None,
@@ -77,13 +100,14 @@ def _resolve(request: Request, session: Session, settings: Settings, token: str 
     raise Unauthorized()
 
 
-CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require_roles(*roles: Role):
-    """Only staff users with one of `roles` may call."""
+    """Only staff users with one of `roles` may call. (Async: the check reads nothing, and a sync dependency
+    would cost a worker-thread hop on every request.)"""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.kind != "user" or principal.role not in roles:
             raise Forbidden(f"Requires role {' or '.join(r.value for r in roles)}", detail={
                 "required_roles": [r.value for r in roles]})
@@ -93,16 +117,32 @@ def require_roles(*roles: Role):
 
 
 def require_scope(scope: str, *staff_roles: Role):
-    """Integration clients need `scope`; staff users need one of `staff_roles` (any role if none given)."""
+    """Integration clients need `scope`; staff users need one of `staff_roles` (any role if none given).
+    A plain function, which code holding a principal may also call; `scope_dependency` is the same check as
+    an async dependency."""
 
     def check(principal: CurrentPrincipal) -> Principal:
-        if principal.kind == "client" and scope not in principal.scopes:
-            raise Forbidden(f"API key lacks scope {scope}", detail={"required_scope": scope})
-        if principal.kind == "user" and staff_roles and principal.role not in staff_roles:
-            raise Forbidden("Role not allowed", detail={"required_roles": [r.value for r in staff_roles]})
-        return principal
+        return _check_scope(principal, scope, staff_roles)
 
     return check
+
+
+def scope_dependency(scope: str, *staff_roles: Role):
+    """`require_scope` for `Depends`, run on the event loop: the check reads nothing, and a sync dependency
+    would cost a worker-thread hop on every request."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        return _check_scope(principal, scope, staff_roles)
+
+    return check
+
+
+def _check_scope(principal: Principal, scope: str, staff_roles: tuple[Role, ...]) -> Principal:
+    if principal.kind == "client" and scope not in principal.scopes:
+        raise Forbidden(f"API key lacks scope {scope}", detail={"required_scope": scope})
+    if principal.kind == "user" and staff_roles and principal.role not in staff_roles:
+        raise Forbidden("Role not allowed", detail={"required_roles": [r.value for r in staff_roles]})
+    return principal
 
 
 HQPrincipal = Annotated[Principal, Depends(require_roles(Role.HQ_ADMIN))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog.models import Category, Product, Sku, StorePrice
@@ -80,17 +80,40 @@ def store_price_rows(session: Session, store_id: int, *, limit: int, offset: int
 
 
 def category_paths(session: Session, category_ids: Collection[int]) -> dict[int, str]:
-    return dict(session.execute(select(Category.id, Category.path).where(Category.id.in_(list(category_ids)))).all())
+    return dict(session.execute(_PATHS, {"ids": sorted(category_ids)}).all())  # type: ignore[arg-type]
 
 
-def skus_with_overrides(session: Session, codes: Collection[str], store_ids: Collection[int],
-                        *, with_paths: bool = False):
-    """SKUs by code joined with their price overrides at the given stores (and, if asked, their category's
-    path), in one query."""
-    cols = [Sku, StorePrice.store_id, StorePrice.price_fen, *([Category.path] if with_paths else [])]
-    stmt = (select(*cols)
-            .outerjoin(StorePrice, (StorePrice.sku_id == Sku.id) & StorePrice.store_id.in_(list(store_ids) or [-1]))
-            .where(Sku.code.in_(list(codes))))
-    if with_paths:
-        stmt = stmt.outerjoin(Category, Category.id == Sku.category_id)
-    return session.execute(stmt).all()
+_SKU, _PRICE, _CAT = Sku.__table__.c, StorePrice.__table__.c, Category.__table__.c
+# Every order placement prices through the category paths of its SKUs (built once, like the two below).
+_PATHS = select(_CAT.id, _CAT.path).where(_CAT.id.in_(bindparam("ids", expanding=True)))
+# Built once, with bind parameters: a quote runs it on every call, and building and keying a statement
+# costs more than running it. Plain rows, no ORM identity map.
+_PRICING_ROWS = (
+    select(_SKU.id, _SKU.code, _SKU.name_zh, _SKU.unit, _SKU.list_price_fen, _SKU.category_id,
+           _CAT.path.label("category_path"), _PRICE.price_fen.label("store_price_fen"))
+    .outerjoin(StorePrice.__table__, (_PRICE.sku_id == _SKU.id) & (_PRICE.store_id == bindparam("store_id")))
+    .outerjoin(Category.__table__, _CAT.id == _SKU.category_id)
+    .where(_SKU.code.in_(bindparam("codes", expanding=True))))
+
+
+# What routing and placing an order read of its SKUs, with their price at each candidate store: built once,
+# plain rows (an order reads it every time; ORM entities would cost more than the query).
+_ROUTING_ROWS = (
+    select(_SKU.id, _SKU.code, _SKU.name_zh, _SKU.unit, _SKU.list_price_fen, _SKU.category_id,
+           _SKU.shelf_life_days.is_not(None).label("is_fresh"), _PRICE.store_id.label("price_store_id"),
+           _PRICE.price_fen.label("store_price_fen"))
+    .outerjoin(StorePrice.__table__, (_PRICE.sku_id == _SKU.id)
+               & _PRICE.store_id.in_(bindparam("store_ids", expanding=True)))
+    .where(_SKU.code.in_(bindparam("codes", expanding=True))))
+
+
+def skus_with_overrides(session: Session, codes: Collection[str], store_ids: Collection[int]) -> list[Row]:
+    """SKUs by code, one row per price override at the given stores (or one row with none): id, code,
+    name_zh, unit, list_price_fen, category_id, is_fresh, price_store_id, store_price_fen."""
+    return list(session.execute(_ROUTING_ROWS, {"codes": sorted(codes), "store_ids": sorted(store_ids)}))
+
+
+def pricing_rows(session: Session, codes: Collection[str], store_id: int) -> list[Row]:
+    """What prices SKUs at one store, by code, in one query: rows of (id, code, name_zh, unit,
+    list_price_fen, category_id, category_path, store_price_fen or None)."""
+    return list(session.execute(_PRICING_ROWS, {"codes": sorted(codes), "store_id": store_id}))

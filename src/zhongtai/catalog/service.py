@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import policies, repository
@@ -184,31 +185,26 @@ def category_paths(session: Session, *, category_ids: Collection[int]) -> dict[i
 
 def skus_with_prices(session: Session, *, codes: Collection[str], store_ids: Collection[int]):
     """SKUs for every code (UnknownSkus otherwise) and the price overrides at `store_ids`, in one query:
-    ({code: Sku}, {(store_id, sku_id): price_fen})."""
-    skus: dict[str, Sku] = {}
+    ({code: row}, {(store_id, sku_id): price_fen}). The rows (plain, read-only) have id, code, name_zh,
+    unit, list_price_fen, category_id and is_fresh, as a Sku does."""
+    skus: dict[str, Row] = {}
     overrides: dict[tuple[int, int], int] = {}
-    for sku, store_id, price in repository.skus_with_overrides(session, set(codes), set(store_ids)):
-        skus[sku.code] = sku
-        if store_id is not None:
-            overrides[(store_id, sku.id)] = price
+    for row in repository.skus_with_overrides(session, set(codes), set(store_ids)):
+        skus[row.code] = row
+        if row.price_store_id is not None:
+            overrides[(row.price_store_id, row.id)] = row.store_price_fen
     missing = sorted(set(codes) - set(skus))
     if missing:
         raise UnknownSkus(detail={"unknown": missing})
     return skus, overrides
 
 
-def skus_for_pricing(session: Session, *, codes: Collection[str], store_id: int):
-    """What a quote needs about its SKUs at one store, in one query: ({code: Sku}, {sku_id: store price},
-    {category_id: category path}); UnknownSkus if a code has no SKU."""
-    skus: dict[str, Sku] = {}
-    overrides: dict[int, int] = {}
-    paths: dict[int, str] = {}
-    for sku, at, price, path in repository.skus_with_overrides(session, set(codes), {store_id}, with_paths=True):
-        skus[sku.code] = sku
-        paths[sku.category_id] = path or ""
-        if at is not None:
-            overrides[sku.id] = price
-    missing = sorted(set(codes) - set(skus))
+def skus_for_pricing(session: Session, *, codes: Collection[str], store_id: int) -> dict[str, Row]:
+    """What a quote needs about its SKUs at one store, in one query of plain rows, by code: id, code, name_zh,
+    unit, list_price_fen, category_id, category_path, store_price_fen (None: no store price); UnknownSkus if a
+    code has no SKU."""
+    found = {row.code: row for row in repository.pricing_rows(session, set(codes), store_id)}
+    missing = sorted(set(codes) - set(found))
     if missing:
         raise UnknownSkus(detail={"unknown": missing})
-    return skus, overrides, paths
+    return found

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from zhongtai.config import Settings, get_settings
 
@@ -80,8 +81,59 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
+_factories: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
+
+
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False, autoflush=True)
+    """The session maker for `engine`, made once per engine: each `sessionmaker` builds a Session class
+    with its own event dispatch, too costly to repeat for every unit of work."""
+    engine = engine or get_engine()
+    factory = _factories.get(engine)
+    if factory is None:
+        factory = _factories[engine] = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    return factory
+
+
+def plain_rows(session: Session, stmt: Any, params: dict[str, Any] | Sequence[dict[str, Any]] | None = None) -> Any:
+    """Run a Core statement (table columns, not ORM entities) on the session's connection, flushing first
+    as `Session.execute` would: plain rows without the ORM execution layer, for reads on hot paths."""
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
+    return session.connection().execute(stmt, params)
+
+
+_INSERTS: dict[Any, Any] = {}
+
+
+def insert_now(session: Session, objects: Sequence[Any]) -> None:
+    """INSERT new ORM objects at once with Core statements (one per table, the rows of a table as one
+    executemany), then attach them to the session as if loaded: later changes to them are UPDATEs as usual.
+
+    For hot write paths: the unit of work's bookkeeping costs more than the statements themselves. Column
+    defaults are applied here (and set on the objects) for attributes left None; objects of one table go
+    in the order given, tables in the order they first appear (parents first)."""
+    if session.autoflush:
+        session.flush()  # what the new rows may refer to
+    by_table: dict[Any, list[dict[str, Any]]] = {}
+    for obj in objects:
+        table = obj.__table__
+        row = {}
+        for col in table.columns:
+            value = getattr(obj, col.key)
+            if value is None and col.default is not None:
+                value = col.default.arg(None) if col.default.is_callable else col.default.arg
+            setattr(obj, col.key, value)  # every column set: attached, nothing is expired and read back
+            row[col.key] = value
+        by_table.setdefault(table, []).append(row)
+    conn = session.connection()
+    for table, rows in by_table.items():
+        stmt = _INSERTS.get(table)
+        if stmt is None:
+            stmt = _INSERTS[table] = table.insert()
+        conn.execute(stmt, rows)
+    for obj in objects:
+        make_transient_to_detached(obj)
+        session.add(obj)
 
 
 @contextmanager

@@ -11,7 +11,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhongtai.db.base import Base, BigId, JSONType, UTCDateTime
@@ -109,15 +121,19 @@ class InboundRecord(Base):
 
 
 class TillTransaction(Base):
-    """A till transaction already turned into an order: later lines of it join the same order."""
+    """A till transaction seen from a source: the order its sales went to (later lines join it) and, on
+    PostgreSQL, the line numbers taken from it — the idempotency ledger of till lines (one row per
+    transaction instead of one `inbound_records` row per line). A transaction seen only through returns,
+    voids or refused lines has no order (yet)."""
 
     __tablename__ = "till_transactions"
 
     source_id: Mapped[int] = mapped_column(BigId, ForeignKey("integration_sources.id"), primary_key=True)
     transaction_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    store_id: Mapped[int] = mapped_column(BigId)
-    order_id: Mapped[uuid.UUID] = mapped_column()
+    store_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    order_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    line_nos: Mapped[list[int] | None] = mapped_column(ARRAY(Integer).with_variant(JSON(), "sqlite"), nullable=True)
 
 
 class OversellException(Base):

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from zhongtai.catalog import service as catalog
 from zhongtai.catalog.models import Sku
 from zhongtai.db.bulk import uuid7_many
+from zhongtai.db.dialect import is_postgres
 from zhongtai.integration import repository, service
+from zhongtai.integration.appliers_support import known_skus
 from zhongtai.integration.formats.base import Parsed
 from zhongtai.integration.models import Batch, Source
 from zhongtai.inventory import service as inventory
@@ -61,22 +63,34 @@ def apply_till_lines(session: Session, *, source: Source, batch: Batch, records:
     return refused
 
 
+def claim_till_records(session: Session, *, source_id: int, batch_id: uuid.UUID, records: list[Parsed]) -> set[str]:
+    """The new till records among `records` (external ids). PostgreSQL keys a till line in its transaction's
+    `till_transactions` row (line numbers taken), SQLite and unreadable records in `inbound_records`."""
+    if not is_postgres(session):
+        return repository.claim_keys(session, source_id=source_id, batch_id=batch_id,
+                                     keys=[(r.external_id, r.line_no) for r in records])
+    by_line: dict[tuple[str, int], Parsed] = {}
+    others = []
+    for r in records:
+        if r.data is None or len(r.data["txn"]) > 100:
+            others.append(r)
+        else:  # "T/1" and "T/01" are the same line: the first one stands for both
+            by_line.setdefault((r.data["txn"], r.data["line"]), r)
+    new = repository.claim_keys(session, source_id=source_id, batch_id=batch_id,
+                                keys=[(r.external_id, r.line_no) for r in others]) if others else set()
+    taken = repository.claim_till_lines(session, source_id=source_id, lines=[
+        (txn, line, datetime.fromisoformat(r.data["at"])) for (txn, line), r in by_line.items()])
+    return new | {r.external_id for key, r in by_line.items() if key in taken}
+
+
 def _refs(session: Session, source: Source, records: Sequence[Parsed]) -> _Refs:
     codes = {r.data["sku"] for r in records if r.data["sku"]}
     barcodes = {r.data["barcode"] for r in records if r.data["barcode"] and not r.data["sku"]}
     cards = sorted({r.data["card"] for r in records if r.data["card"]})
     return _Refs(stores=stores.ids_for_codes(session, codes={r.data["store"] for r in records if r.data["store"]}),
-                 skus=_skus(session, codes), by_barcode=_by_barcode(session, barcodes),
+                 skus=known_skus(session, codes), by_barcode=_by_barcode(session, barcodes),
                  cards=members.member_ids_by_identity(session, kind="pos_card", values=cards) if cards else {},
                  source_store=source.store_id)
-
-
-def _skus(session: Session, codes: set[str]) -> dict[str, Sku]:
-    try:
-        return catalog.skus_by_codes(session, codes=codes) if codes else {}
-    except catalog.UnknownSkus as exc:
-        known = codes - set(exc.detail["unknown"])
-        return catalog.skus_by_codes(session, codes=known) if known else {}
 
 
 def _by_barcode(session: Session, barcodes: set[str]) -> dict[str, Sku]:

@@ -30,10 +30,30 @@ _CLAIM = text(
 ).bindparams(bindparam("now", type_=UTCDateTime), bindparam("batch_id", type_=InboundRecord.batch_id.type))
 
 
+# A transaction registered before without an order (only returns or refused lines so far) takes the order.
 _CLAIM_TILL = (
     "INSERT INTO till_transactions (source_id, transaction_id, store_id, order_id, occurred_at) "
     "SELECT :source_id, transaction_id, store_id, order_id, {at} FROM tmp_till_orders WHERE true "
-    "ON CONFLICT (source_id, transaction_id) DO NOTHING RETURNING transaction_id")
+    "ORDER BY transaction_id ON CONFLICT (source_id, transaction_id) DO UPDATE SET "
+    "store_id = excluded.store_id, order_id = excluded.order_id, occurred_at = excluded.occurred_at "
+    "WHERE till_transactions.order_id IS NULL RETURNING transaction_id")
+
+# Till line keys (PostgreSQL): the lines of each transaction not taken before are appended to its row. A
+# transaction whose row gained any of the same lines meanwhile (a concurrent upload) is not updated and not
+# returned: the caller claims its lines again, now seeing the other upload's.
+_CLAIM_LINES = text(
+    "WITH fresh AS (SELECT k.transaction_id, k.line_no, k.occurred_at FROM tmp_till_keys k "
+    "  LEFT JOIN till_transactions t ON t.source_id = :source_id AND t.transaction_id = k.transaction_id "
+    "  WHERE t.line_nos IS NULL OR k.line_no <> ALL (t.line_nos)), "
+    "agg AS (SELECT transaction_id, min(occurred_at) AS occurred_at, array_agg(DISTINCT line_no) AS line_nos "
+    "  FROM fresh GROUP BY transaction_id), "
+    "ins AS (INSERT INTO till_transactions (source_id, transaction_id, occurred_at, line_nos) "
+    "  SELECT :source_id, transaction_id, occurred_at, line_nos FROM agg ORDER BY transaction_id "
+    "  ON CONFLICT (source_id, transaction_id) DO UPDATE "
+    "  SET line_nos = coalesce(till_transactions.line_nos, '{}') || excluded.line_nos "
+    "  WHERE NOT coalesce(till_transactions.line_nos && excluded.line_nos, false) RETURNING transaction_id) "
+    "SELECT a.transaction_id, a.line_nos, i.transaction_id IS NOT NULL FROM agg a "
+    "LEFT JOIN ins i ON i.transaction_id = a.transaction_id")
 _CLAIM_TILL_PG = text(_CLAIM_TILL.format(at="CAST(occurred_at AS timestamptz)"))
 _CLAIM_TILL_SQLITE = text(_CLAIM_TILL.format(at="occurred_at"))
 
@@ -71,14 +91,19 @@ def claim_keys(session: Session, *, source_id: int, batch_id: uuid.UUID, keys: S
     return {r[0] for r in rows}
 
 
-def quarantine(session: Session, *, source_id: int, rows: Sequence[dict[str, Any]]) -> None:
-    """Mark claimed records quarantined with their reason, raw text and parsed data."""
-    if rows:
-        stmt = (update(InboundRecord).where(InboundRecord.source_id == source_id,
-                                            InboundRecord.external_id == bindparam("key"))
-                .values(status="quarantined", reason=bindparam("reason"), raw=bindparam("raw"),
-                        data=bindparam("data")))
-        session.connection().execute(stmt, [dict(r) for r in rows])
+def quarantine(session: Session, *, source_id: int, batch_id: uuid.UUID, rows: Sequence[dict[str, Any]]) -> None:
+    """Quarantine claimed records with their reason, raw text and parsed data (`key`, `line_no`, `reason`,
+    `raw`, `data` each): their key row is marked, or written if the kind keys its records elsewhere (till
+    lines on PostgreSQL are keyed per transaction, so only the refused ones get a row here)."""
+    if not rows:
+        return
+    stmt = dialect.insert(session, InboundRecord)
+    stmt = stmt.on_conflict_do_update(index_elements=[InboundRecord.source_id, InboundRecord.external_id], set_={
+        "status": "quarantined", "reason": stmt.excluded.reason, "raw": stmt.excluded.raw, "data": stmt.excluded.data})
+    now = clock.now()
+    session.execute(stmt, [{"source_id": source_id, "external_id": r["key"], "batch_id": batch_id,
+                            "line_no": r["line_no"], "status": "quarantined", "reason": r["reason"], "raw": r["raw"],
+                            "data": r["data"], "replays": 0, "recorded_at": now} for r in rows])
 
 
 def release(session: Session, *, source_id: int, keys: Collection[str]) -> None:
@@ -150,8 +175,27 @@ def till_orders(session: Session, *, source_id: int, transaction_ids: Collection
     if not transaction_ids:
         return {}
     stmt = select(TillTransaction.transaction_id, TillTransaction.store_id, TillTransaction.order_id).where(
-        TillTransaction.source_id == source_id, TillTransaction.transaction_id.in_(list(transaction_ids)))
-    return {t: (s, o) for t, s, o in session.execute(stmt)}
+        TillTransaction.source_id == source_id, TillTransaction.transaction_id.in_(list(transaction_ids)),
+        TillTransaction.order_id.is_not(None))
+    return {t: (s, o) for t, s, o in session.execute(stmt)}  # type: ignore[misc]
+
+
+def claim_till_lines(session: Session, *, source_id: int, lines: Sequence[tuple[str, int, datetime]]) -> set[tuple[str, int]]:
+    """PostgreSQL: register (transaction_id, line_no, occurred_at) till lines not taken before from this source
+    in their transaction's row; returns the (transaction_id, line_no) this call took."""
+    taken: set[tuple[str, int]] = set()
+    todo = list(lines)
+    while todo:
+        temp_table(session, "tmp_till_keys", "transaction_id VARCHAR(100), line_no INTEGER, occurred_at TIMESTAMPTZ")
+        copy_temp(session, "tmp_till_keys", ("transaction_id", "line_no", "occurred_at"), todo)
+        contended: set[str] = set()
+        for txn, line_nos, won in session.execute(_CLAIM_LINES, {"source_id": source_id}):
+            if won:
+                taken |= {(txn, n) for n in line_nos}
+            else:
+                contended.add(txn)
+        todo = [k for k in todo if k[0] in contended]
+    return taken
 
 
 def claim_till_orders(session: Session, *, source_id: int,

@@ -193,7 +193,12 @@ def process(session: Session, *, source: Source, payload: Payload, settings: Set
                   started_at=clock.now())
     repository.add(session, batch)
     with open_payload(payload) as stream:
-        for chunk in _read_ahead(kind.parsers[fmt](stream, source.config or {}), settings.ingest_chunk_size):
+        bulk = kind.bulk.get(fmt)
+        chunks = bulk and bulk(session, source=source, batch=batch, stream=stream,
+                               chunk_size=settings.ingest_chunk_size)
+        if chunks is None:  # no set-based path for this format (or backend): parse every record in Python
+            chunks = _read_ahead(kind.parsers[fmt](stream, source.config or {}), settings.ingest_chunk_size)
+        for chunk in chunks:
             _apply_chunk(session, kind, source, batch, chunk)
             if on_chunk is not None:
                 on_chunk(batch)
@@ -250,14 +255,17 @@ def _apply_chunk(session: Session, kind: Kind, source: Source, batch: Batch, chu
     unique: dict[str, Parsed] = {}
     for r in chunk:
         unique.setdefault(r.external_id, r)
-    new = repository.claim_keys(session, source_id=source.id, batch_id=batch.id,
-                                keys=[(k, r.line_no) for k, r in unique.items()])
+    if kind.claim is not None:
+        new = kind.claim(session, source_id=source.id, batch_id=batch.id, records=list(unique.values()))
+    else:
+        new = repository.claim_keys(session, source_id=source.id, batch_id=batch.id,
+                                    keys=[(k, r.line_no) for k, r in unique.items()])
     fresh = [r for k, r in unique.items() if k in new]
     good = [r for r in fresh if r.data is not None]
     refused = {r.external_id: r.reason or "malformed" for r in fresh if r.data is None}
     refused |= _apply(session, kind, source, batch, good)
-    repository.quarantine(session, source_id=source.id, rows=[
-        {"key": r.external_id, "reason": refused[r.external_id], "raw": r.raw, "data": r.data}
+    repository.quarantine(session, source_id=source.id, batch_id=batch.id, rows=[
+        {"key": r.external_id, "line_no": r.line_no, "reason": refused[r.external_id], "raw": r.raw, "data": r.data}
         for r in fresh if r.external_id in refused])
     batch.records += len(chunk)
     batch.duplicates += len(chunk) - len(fresh)

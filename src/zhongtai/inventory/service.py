@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -189,14 +189,57 @@ def reserve(session: Session, *, location_id: int, reservation_in: ReservationCr
 
     Returns (reservation, created). The same idempotency key returns the same reservation.
     """
-    lines = resolve_lines(session, reservation_in.lines)
-    res = reserve_lines(session, location_id=location_id, lines=lines, channel=reservation_in.channel,
+    channel = reservation_in.channel
+    if dialect.is_postgres(session):
+        made = _reserve_by_codes(session, location_id, reservation_in)
+        if made is not None:
+            return made
+    # SQLite, or a line PostgreSQL could not resolve (found again here, to name what is wrong): one read
+    # of plain rows (the SKUs and the store's allocation rules), then the write.
+    skus, rules = repository.reservation_facts(session, {ln.sku_code for ln in reservation_in.lines}, location_id,
+                                               with_rules=channel in policies.ONLINE_CHANNELS)
+    missing = sorted({ln.sku_code for ln in reservation_in.lines} - skus.keys())
+    if missing:
+        raise catalog.UnknownSkus(detail={"unknown": missing})
+    lines = resolve_lines(session, reservation_in.lines, skus=skus)  # type: ignore[arg-type]
+    by_path = {rule.category_path: policies.Allocation(rule.online_percent, rule.walk_in_buffer) for rule in rules}
+    allocs = {sku.id: policies.allocation_for(channel, sku.category_path, by_path) for sku, _ in lines}
+    res = reserve_lines(session, location_id=location_id, lines=lines, channel=channel,  # type: ignore[arg-type]
                         idempotency_key=reservation_in.idempotency_key, reference=reservation_in.reference,
-                        ttl_seconds=reservation_in.ttl_seconds)
+                        ttl_seconds=reservation_in.ttl_seconds, allocs=allocs)
     if res is None:  # the key was used before, or a concurrent twin has just used it
         twin = repository.reservation_by_key(session, location_id, reservation_in.idempotency_key)
         return _same_reservation(session, twin, lines), False
     return res, True
+
+
+def _reserve_by_codes(session: Session, location_id: int,
+                      reservation_in: ReservationCreate) -> tuple[Reservation, bool] | None:
+    """PostgreSQL's path for a reservation by SKU codes: one statement resolves, reserves and records it
+    (the hot path of every channel's hold on a hot SKU). None if a line could not be resolved, so that
+    the caller names what is wrong; a repeated key returns the earlier reservation as `reserve` does."""
+    now = clock.now()
+    values = {"location_id": location_id, "id": _new_id(), "idempotency_key": reservation_in.idempotency_key,
+              "channel": reservation_in.channel, "reference": reservation_in.reference, "created_at": now,
+              "expires_at": now + timedelta(seconds=reservation_in.ttl_seconds)}
+    event = ReservationCreated(location_id=location_id, reservation_id=str(values["id"]),
+                               reference=reservation_in.reference, channel=reservation_in.channel,
+                               expires_at=values["expires_at"].isoformat(), lines=[])  # the statement adds them
+    made = repository.reserve_by_codes(
+        session, values, [(ln.sku_code, ln.unit, ln.amount) for ln in reservation_in.lines],
+        online=reservation_in.channel in policies.ONLINE_CHANNELS,
+        event=outbox.prepare(session, event, store_id=location_id))
+    if made is None:
+        return None
+    if made:
+        session.info["reservations_pending"] = True
+        return Reservation(status="active", **values), True
+    twin = repository.reservation_by_key(session, location_id, reservation_in.idempotency_key)
+    wanted: dict[str, int] = defaultdict(int)
+    for ln in reservation_in.lines:
+        wanted[ln.sku_code] += ln.amount
+    skus = catalog.skus_by_codes(session, codes=wanted.keys())
+    return _same_reservation(session, twin, [(skus[code], amount) for code, amount in wanted.items()]), False
 
 
 def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[Sku, int]], channel: str,
@@ -207,9 +250,10 @@ def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[S
     already exists. Raises InsufficientStock (the caller's transaction must roll back)."""
     if allocs is None:
         allocs = _allocations(session, location_id, channel, [s for s, _ in lines])
-    values = dict(location_id=location_id, id=reservation_id or _new_id(), idempotency_key=idempotency_key, channel=channel,
-                  reference=reference, status="active", created_at=clock.now(),
-                  expires_at=clock.now() + timedelta(seconds=ttl_seconds))
+    now = clock.now()
+    values = {"location_id": location_id, "id": reservation_id or _new_id(), "idempotency_key": idempotency_key,
+              "channel": channel, "reference": reference, "status": "active", "created_at": now,
+              "expires_at": now + timedelta(seconds=ttl_seconds)}
     rows = [{"sku_id": s.id, "quantity": q, "online_percent": allocs[s.id].online_percent,
              "walk_in_buffer": allocs[s.id].walk_in_buffer} for s, q in lines]
     event = ReservationCreated(location_id=location_id, reservation_id=str(values["id"]), reference=reference,
@@ -590,7 +634,9 @@ def available_to_promise(session: Session, *, lines: Sequence[Qty], channel: str
 
 
 def _allocations_many(session: Session, location_ids, channel: str, skus: Sequence[Sku]):
-    rows = repository.allocations(session, location_ids) if channel in policies.ONLINE_CHANNELS else []
+    rows = repository.allocation_rows(session, location_ids) if channel in policies.ONLINE_CHANNELS else []
+    if not rows:  # no rule at any of them (or a walk-in channel): what `allocation_for` answers without rules
+        return dict.fromkeys(((loc, s.id) for loc in location_ids for s in skus), policies.FULL)
     paths = catalog.category_paths(session, category_ids={r.category_id for r in rows if r.category_id} |
                                    {s.category_id for s in skus}) if rows else {}
     rules: dict[int, dict] = defaultdict(dict)
@@ -641,12 +687,27 @@ def post_till_movements(session: Session, *, movements: Sequence[TillMovement], 
     for m in movements:
         by_kind[(m.location_id, m.sku.id, m.kind)] += m.delta
         skus[m.sku.id] = m.sku
+    return _post_till_levels(session, by_kind, skus, Doc(source_type=source_type, source_id=reference, actor=actor))
+
+
+def post_till_movements_staged(session: Session, *, movements: str, skus: Mapping[int, Sku], source_type: str,
+                               reference: str, actor: str) -> list[tuple[int, int, int]]:
+    """Bulk, set-based (PostgreSQL): like `post_till_movements`, with the movements in a scratch table or view
+    named `movements` (location_id, sku_id, kind, delta, occurred_at, source_id, seq — seq unique per row);
+    `skus` has every SKU in it. Returns (location_id, sku_id, on_hand) now oversold."""
+    by_kind = repository.insert_till_movements(session, movements=movements, source_type=source_type, actor=actor,
+                                               now=clock.now())
+    return _post_till_levels(session, by_kind, skus, Doc(source_type=source_type, source_id=reference, actor=actor))
+
+
+def _post_till_levels(session: Session, by_kind: dict[tuple[int, int, str], int], skus: Mapping[int, Sku],
+                      doc: Doc) -> list[tuple[int, int, int]]:
+    """Stock levels, fresh batches and events after till movements summed per location, SKU and kind."""
     net: dict[tuple[int, int], int] = defaultdict(int)
     for (loc, sku_id, _kind), delta in by_kind.items():
         net[(loc, sku_id)] += delta
     levels = repository.add_on_hand_many(session, net)
     _till_batches(session, net, skus)
-    doc = Doc(source_type=source_type, source_id=reference, actor=actor)
     repository.copy_events(session, _till_events(session, by_kind, levels, doc))
     return [(loc, sku_id, lv[0]) for (loc, sku_id), lv in sorted(levels.items()) if lv[0] < lv[1] or lv[0] < 0]
 
@@ -669,7 +730,7 @@ def _till_events(session: Session, by_kind, levels, doc: Doc) -> list[dict]:
     return rows
 
 
-def _till_batches(session: Session, net: dict[tuple[int, int], int], skus: dict[int, Sku]) -> None:
+def _till_batches(session: Session, net: dict[tuple[int, int], int], skus: Mapping[int, Sku]) -> None:
     """Fresh SKUs: sold goods leave their batches first-expiry-first-out, returned goods come back as a batch."""
     for (loc, sku_id), delta in sorted(net.items()):
         sku = skus[sku_id]

@@ -7,7 +7,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhongtai.config import Settings, get_settings
@@ -26,12 +26,16 @@ from zhongtai.kernel.outbox import (
 
 log = logging.getLogger("zhongtai.outbox")
 
+# The relay's claim, built once per backend flavour (SKIP LOCKED on PostgreSQL), with bind parameters.
+_PENDING = {skip: pending_query(None, None, skip_locked=skip) for skip in (False, True)}
+
 
 @dataclass
 class RelayStats:
     dispatched: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    failed_ids: set = field(default_factory=set)
 
 
 class Relay:
@@ -51,11 +55,20 @@ class Relay:
         stats = RelayStats()
         skip_locked = self.engine.dialect.name == "postgresql"
         with self.sessions() as session, session.begin():
-            batch = list(session.scalars(pending_query(clock.now(), self.settings.outbox_batch_size,
-                                                       skip_locked=skip_locked)))
+            batch = list(session.scalars(_PENDING[skip_locked], {"now": clock.now(),
+                                                                 "limit": self.settings.outbox_batch_size}))
             done = self._already_processed(session, batch)
+            published: list = []
             for evt in batch:
-                self._deliver(session, evt, stats, done)
+                self._deliver(session, evt, stats, done, published)
+            # What went out is marked in two statements for the batch, not one UPDATE per event.
+            now, out = clock.now(), [e.id for e in batch if e.id not in stats.failed_ids]
+            if published:
+                session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(published)).values(published_at=now),
+                                execution_options={"synchronize_session": False})
+            if out:
+                session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(out)).values(dispatched_at=now),
+                                execution_options={"synchronize_session": False})
         return stats
 
     def drain(self, max_batches: int = 1000) -> RelayStats:
@@ -80,7 +93,7 @@ class Relay:
                                .where(ProcessedEvent.event_id.in_(ids)))
         return {(h, i) for h, i in rows}
 
-    def _deliver(self, session: Session, evt: OutboxEvent, stats: RelayStats, done: set) -> None:
+    def _deliver(self, session: Session, evt: OutboxEvent, stats: RelayStats, done: set, published: list) -> None:
         try:
             for name, handler in handlers_for(evt.event_type):
                 if not is_durable(name):
@@ -91,17 +104,17 @@ class Relay:
                 body = json.dumps({"id": str(evt.id), "type": evt.event_type, "store_id": evt.store_id,
                                    "occurred_at": evt.occurred_at.isoformat(), "data": evt.payload})
                 self.publisher.publish(evt.event_type, body.encode(), msg_id=str(evt.id))
-                evt.published_at = clock.now()
+                published.append(evt.id)
         except Exception as exc:  # noqa: BLE001 — any handler failure is retried later, never lost
             evt.attempts += 1
             evt.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             evt.next_attempt_at = clock.now() + backoff(evt.attempts)
             stats.failed += 1
+            stats.failed_ids.add(evt.id)
             stats.errors.append(evt.last_error)
             log.warning("outbox event %s (%s) failed: %s", evt.id, evt.event_type, evt.last_error)
             return
-        evt.dispatched_at = clock.now()
-        stats.dispatched += 1
+        stats.dispatched += 1  # marked dispatched with the rest of the batch
 
     @staticmethod
     def _apply(session: Session, name: str, handler, evt: OutboxEvent) -> None:
@@ -121,6 +134,8 @@ class Relay:
             if stats.dispatched == 0:
                 wake.wait(self.settings.outbox_poll_seconds)
                 wake.clear()
+            if stats.dispatched < self.settings.outbox_batch_size:
+                stop.wait(self.settings.outbox_linger_seconds)  # let concurrent commits join the next batch
 
     def close(self) -> None:
         if self.publisher is not None:

@@ -257,13 +257,27 @@ def total_balance(session: Session) -> int:
 PROGRAMME_SCALARS = ("earn_per_yuan", "redeem_points_per_yuan", "max_redeem_percent", "expiry_days")
 
 
-def programme_and_rules(session: Session) -> list[tuple[str, str, Any]]:
-    """The programme's scalars (as ('programme', name, value)) and every rule (kind, key, multiplier), in one
-    round trip: a quote reads them on every call."""
+def _programme_selects() -> list:
     value = Numeric(12, 3)
     p = PointsProgramme
     scalars = [select(literal("programme"), literal(name), cast(getattr(p, name), value)).where(p.id == 1)
                for name in PROGRAMME_SCALARS]
-    rules = select(PointsRule.kind, PointsRule.key, cast(PointsRule.multiplier, value))
-    return [tuple(r) for r in session.execute(union_all(rules, *scalars))]  # type: ignore[misc]
+    return [select(PointsRule.kind, PointsRule.key, cast(PointsRule.multiplier, value)), *scalars]
 
+
+# Built once: a quote and every order read them, and building and keying a five-part UNION costs more
+# than running it. The second adds a member's balance as ('balance', '', points) (no row: no account).
+_PROGRAMME = union_all(*_programme_selects())
+_PROGRAMME_AND_BALANCE = union_all(*_programme_selects(), select(literal("balance"), literal(""), ACC.balance)
+                                   .where(ACC.member_id == bindparam("member_id")))
+
+
+def programme_and_rules(session: Session) -> list[tuple[str, str, Any]]:
+    """The programme's scalars (as ('programme', name, value)) and every rule (kind, key, multiplier), in one
+    round trip: a quote reads them on every call."""
+    return [tuple(r) for r in session.execute(_PROGRAMME)]  # type: ignore[misc]
+
+
+def programme_rules_and_balance(session: Session, member_id: int) -> list[tuple[str, str, Any]]:
+    """`programme_and_rules` and the member's balance as ('balance', '', points), in one round trip."""
+    return [tuple(r) for r in session.execute(_PROGRAMME_AND_BALANCE, {"member_id": member_id})]  # type: ignore[misc]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -54,8 +54,19 @@ class Source:
 
 def programme(session: Session) -> policies.Programme:
     """The earning and redemption parameters in force (one read); tiers default to the members' table."""
+    return _programme(repository.programme_and_rules(session))
+
+
+def programme_and_balance(session: Session, *, member_id: int) -> tuple[policies.Programme, int]:
+    """The programme in force and a member's points balance (0 without an account), in one read."""
+    rows = repository.programme_rules_and_balance(session, member_id)
+    balance = next((int(value) for kind, _, value in rows if kind == "balance"), 0)
+    return _programme(row for row in rows if row[0] != "balance"), balance
+
+
+def _programme(rows: Iterable[tuple[str, str, Any]]) -> policies.Programme:
     by_kind: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for kind, key, value in repository.programme_and_rules(session):
+    for kind, key, value in rows:
         by_kind[kind][key] = Decimal(value)
     row = by_kind.pop("programme", {})  # none stored yet: the defaults below
     tiers = {t.code: t.points_multiplier for t in member_policies.TIERS} | by_kind["tier"]

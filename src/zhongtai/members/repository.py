@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from zhongtai.db import dialect
@@ -23,6 +23,17 @@ from zhongtai.members.models import (
 
 def get(session: Session, member_id: int) -> Member | None:
     return session.get(Member, member_id)
+
+
+_M = Member.__table__.c
+# Built once: every quote and order placement resolves its member, and building and keying a statement costs
+# more than running it.
+_STANDING = select(_M.id, _M.tier, _M.merged_into_id).where(_M.id == bindparam("member_id"))
+
+
+def standing(session: Session, member_id: int) -> Row | None:
+    """(id, tier, merged_into_id) of one member as a plain row, without loading the whole member."""
+    return session.execute(_STANDING, {"member_id": member_id}).first()
 
 
 def lock_members(session: Session, member_ids: Collection[int]) -> dict[int, Member]:

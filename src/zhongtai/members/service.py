@@ -447,6 +447,17 @@ def survivor(session: Session, *, member_id: int) -> Member | None:
     return member
 
 
+def survivor_tier(session: Session, *, member_id: int) -> tuple[int, str] | None:
+    """(id, tier) of the member now standing for `member_id`, following merges, read as plain rows (what
+    pricing needs, without loading members); None for an unknown member."""
+    row = repository.standing(session, member_id)
+    seen: set[int] = set()
+    while row is not None and row.merged_into_id is not None and row.id not in seen:
+        seen.add(row.id)
+        row = repository.standing(session, row.merged_into_id)
+    return (row.id, row.tier) if row is not None else None
+
+
 # --- reading, personal data -----------------------------------------------------------------------------
 
 def _visible_stores(principal: Principal) -> frozenset[int] | None:

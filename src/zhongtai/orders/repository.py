@@ -6,23 +6,24 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from zhongtai.db import dialect
+from zhongtai.db.session import plain_rows
 from zhongtai.orders.models import Feedback, FulfilmentGroup, Order, OrderEvent, OrderLine, Payment, Return
 from zhongtai.orders.policies import OPEN
 
 # Read for every order and quote: built once (no statement or cache key to rebuild per call).
-_OPEN_QUEUE = (select(FulfilmentGroup.location_id, func.count())
-               .where(FulfilmentGroup.location_id.in_(bindparam("location_ids", expanding=True)),
-                      FulfilmentGroup.status.in_(["placed", "accepted", "picking"]))
-               .group_by(FulfilmentGroup.location_id))
+_FG = FulfilmentGroup.__table__.c  # table columns and the connection: plain rows, no ORM layer per order
+_OPEN_QUEUE = (select(_FG.location_id, func.count())
+               .where(_FG.location_id.in_(bindparam("location_ids", expanding=True)),
+                      _FG.status.in_(["placed", "accepted", "picking"]))
+               .group_by(_FG.location_id))
 
 
 def open_queue(session: Session, location_ids: Collection[int]) -> dict[int, int]:
     """Open online groups per location (the store's current queue)."""
-    return dict(session.execute(_OPEN_QUEUE, {"location_ids": list(location_ids)}).all())
+    return dict(plain_rows(session, _OPEN_QUEUE, {"location_ids": list(location_ids)}).all())
 
 
 def find(session: Session, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
@@ -205,8 +206,82 @@ def add_to_till_totals(session: Session, amounts: dict[tuple[int, uuid.UUID], in
             amount_fen=Payment.amount_fen + amount), execution_options={"synchronize_session": False})
 
 
+# Plain SQL both backends speak, compiled once (a dialect insert() built per call is compiled per call).
+_PAYMENT_COLS = [c.name for c in Payment.__table__.columns]
+_INSERT_PAYMENT_IF_NEW = text(
+    f"INSERT INTO payments ({', '.join(_PAYMENT_COLS)}) VALUES ({', '.join(':' + c for c in _PAYMENT_COLS)}) "
+    "ON CONFLICT (provider, transaction_id) DO NOTHING RETURNING id"
+).bindparams(*[bindparam(c.name, type_=c.type) for c in Payment.__table__.columns])
+
+
 def insert_payment_if_new(session: Session, **values) -> bool:
-    """INSERT the payment unless its (provider, transaction id) is already held; False if it is."""
-    stmt = dialect.insert(session, Payment).values(**values).on_conflict_do_nothing(
-        index_elements=[Payment.provider, Payment.transaction_id]).returning(Payment.id)
-    return session.execute(stmt).first() is not None
+    """INSERT the payment unless its (provider, transaction id) is already held; False if it is.
+    `values` names every column."""
+    return session.execute(_INSERT_PAYMENT_IF_NEW, values).first() is not None
+
+
+# Set-based till sales (PostgreSQL): new orders and sold lines come from scratch tables or views named by the
+# caller — `orders` (store_id, id, placed_at, external_ref, member_id, tender) and `lines` (store_id, order_id,
+# line_no, sku_id, sku_code, sku_name, unit, quantity, unit_price_fen, amount_fen).
+_TILL_TOTALS = ("INSERT INTO tmp_till_totals (store_id, order_id, total, is_new) "
+                "SELECT l.store_id, l.order_id, sum(l.amount_fen), bool_or(o.id IS NOT NULL) FROM {lines} l "
+                "LEFT JOIN {orders} o ON o.store_id = l.store_id AND o.id = l.order_id GROUP BY l.store_id, l.order_id")
+_TILL_ORDERS = (
+    "INSERT INTO orders (" + ", ".join(_ORDER_COLS) + ") "
+    "SELECT o.store_id, o.id, to_char(o.placed_at AT TIME ZONE 'UTC', 'YYMMDD') || upper(right(replace(o.id::text, "
+    "'-', ''), 12)), 'pos', 'in_store', 'completed', 'paid', o.member_id, NULL, NULL, o.external_ref, '{{}}', "
+    "'refund', false, coalesce(t.total, 0), 0, 0, coalesce(t.total, 0), 0, 0, CAST(:routing AS jsonb), o.placed_at, "
+    "o.placed_at, NULL, '' FROM {orders} o LEFT JOIN tmp_till_totals t ON t.store_id = o.store_id AND t.order_id = o.id "
+    "ORDER BY o.store_id, o.id")
+_TILL_GROUPS = (
+    "INSERT INTO fulfilment_groups (" + ", ".join(_GROUP_COLS) + ") "
+    "SELECT store_id, id, 1, store_id, 'in_store', 'completed', NULL, placed_at, NULL, NULL, NULL, '{{}}', NULL, 0, 0, "
+    ":now FROM {orders} ORDER BY store_id, id")
+_TILL_PAYMENTS = (
+    "INSERT INTO payments (" + ", ".join(_PAYMENT_COLS) + ") "
+    "SELECT o.store_id, o.id, {uuid}, o.tender, o.external_ref, coalesce(t.total, 0), 'succeeded', o.placed_at "
+    "FROM (SELECT *, row_number() OVER () AS seq FROM {orders}) o "
+    "LEFT JOIN tmp_till_totals t ON t.store_id = o.store_id AND t.order_id = o.id ORDER BY o.store_id, o.id")
+_TILL_EVENTS = (
+    "INSERT INTO order_events (" + ", ".join(_EVENT_COLS) + ") "
+    "SELECT store_id, id, {uuid}, NULL, 'completed', CAST(:routing AS jsonb), :actor, placed_at "
+    "FROM (SELECT *, row_number() OVER () AS seq FROM {orders}) o ORDER BY store_id, id")
+_TILL_LINES = (
+    "INSERT INTO order_lines (" + ", ".join(_LINE_COLS) + ") "
+    "SELECT store_id, order_id, line_no, 1, sku_id, sku_code, sku_name, unit, quantity, unit_price_fen, amount_fen, "
+    "0, NULL, 0, NULL FROM {lines} ORDER BY store_id, order_id, line_no")
+
+
+def insert_till_sales(session: Session, *, orders: str, lines: str, routing: str, actor: str, now: datetime) -> None:
+    """Completed, paid in-store orders (with group, payment and timeline entry) and their lines, from the scratch
+    tables `orders` and `lines` in a few INSERT … SELECT; lines of orders made before add to their totals."""
+    from sqlalchemy import text
+
+    from zhongtai.db.base import UTCDateTime
+    from zhongtai.db.bulk import temp_table, uuid7_sql
+
+    temp_table(session, "tmp_till_totals", "store_id BIGINT, order_id UUID, total BIGINT, is_new BOOLEAN")
+    names = {"orders": orders, "lines": lines, "uuid": uuid7_sql("seq")}
+    session.execute(text(_TILL_TOTALS.format(**names)))
+    params = {"routing": routing, "actor": actor, "now": now}
+    for sql in (_TILL_ORDERS, _TILL_GROUPS, _TILL_PAYMENTS, _TILL_EVENTS, _TILL_LINES):
+        stmt = text(sql.format(**names))
+        if ":now" in sql:
+            stmt = stmt.bindparams(bindparam("now", type_=UTCDateTime))
+        session.execute(stmt, {k: v for k, v in params.items() if f":{k}" in sql})
+    # Orders made before are few (a transaction split across chunks or files): by key, not a join the planner
+    # cannot size (scratch tables have no statistics, so it would scan every payment).
+    later = session.execute(text("SELECT store_id, order_id, total FROM tmp_till_totals WHERE NOT is_new"))
+    add_to_till_totals(session, {(store_id, order_id): int(total) for store_id, order_id, total in later})
+
+
+def till_member_sales(session: Session, *, orders: str, lines: str) -> list[tuple]:
+    """(store_id, order_id, number, member_id, paid_fen, line_no, sku_id, quantity, amount_fen) of the new till
+    orders of members in the scratch tables, line by line (for their OrderCompleted events)."""
+    from sqlalchemy import text
+
+    return list(session.execute(text(
+        f"SELECT o.store_id, o.id, r.number, o.member_id, r.payable_fen, l.line_no, l.sku_id, l.quantity, "
+        f"l.amount_fen FROM {orders} o JOIN orders r ON r.store_id = o.store_id AND r.id = o.id "
+        f"JOIN {lines} l ON l.store_id = o.store_id AND l.order_id = o.id WHERE o.member_id IS NOT NULL "
+        f"ORDER BY o.store_id, o.id, l.line_no")))

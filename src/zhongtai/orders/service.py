@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from zhongtai.catalog import service as catalog
 from zhongtai.catalog.models import Sku
 from zhongtai.config import Settings
+from zhongtai.db.session import insert_now
 from zhongtai.fulfillment import policies as routing
 from zhongtai.inventory import service as inventory
 from zhongtai.kernel import clock, outbox
@@ -222,16 +223,11 @@ def _build(session: Session, order: Order, order_in: OrderCreate, routed: Routed
     order.subtotal_fen, order.delivery_fee_fen, order.payable_fen = q.subtotal_fen, q.delivery_fee_fen, q.payable_fen
     order.discount_fen = order.subtotal_fen + order.delivery_fee_fen - order.payable_fen
     order.payment_status = _initial_payment(session, order, order_in.payment)
-    session.add(order)
-    session.flush([order])
-    _first_payment(session, order, order_in.payment)
-    _use_coupons_and_points(session, order, order_in, q)
     lines = [OrderLine(store_id=order.store_id, order_id=order.id, line_no=n, group_no=no, sku_id=sku.id,
                        sku_code=sku.code, name=sku.name_zh, unit=sku.unit, quantity=qty,
                        unit_price_fen=ln.unit_price_fen, amount_fen=ln.amount_fen, discount_fen=ln.discount_fen,
                        returned_quantity=0)
              for n, ((no, _loc, sku, qty), ln) in enumerate(zip(cart, q.lines, strict=True), start=1)]
-    session.add_all(lines)
     groups = {no: FulfilmentGroup(
         store_id=order.store_id, order_id=order.id, group_no=no, location_id=a.location_id,
         mode=order.mode, status="completed" if order.mode == "in_store" else "placed",
@@ -239,7 +235,9 @@ def _build(session: Session, order: Order, order_in: OrderCreate, routed: Routed
         pickup_code=f"{secrets.randbelow(10**6):06d}" if order.mode.startswith("pickup") else None,
         reservation_id=None if order.mode == "in_store" else uuid7(),
         delivery_fee_fen=fees[no], cost_fen=0, rider={}, updated_at=now) for no, a in assigned}
-    session.add_all(groups.values())
+    insert_now(session, [order, *lines, *groups.values()])  # three statements, not the unit of work's round
+    _first_payment(session, order, order_in.payment)
+    _use_coupons_and_points(session, order, order_in, q)
     return groups, lines
 
 
@@ -861,3 +859,22 @@ def _till_completed_events(session: Session, orders, lines, totals, numbers) -> 
             guide_user_id=None, paid_fen=totals[o.id],
             lines=[{"line_no": ln.line_no, "sku_id": ln.sku.id, "quantity": ln.quantity, "amount_fen": ln.amount_fen,
                     "discount_fen": 0} for ln in by_order[o.id]]), store_id=o.store_id)
+
+
+def record_till_sales_staged(session: Session, *, orders: str, lines: str, actor: str) -> None:
+    """Bulk, set-based (PostgreSQL): like `record_till_sales`, with the new orders and the sold lines in scratch
+    tables or views named `orders` and `lines` (columns: see `repository.insert_till_sales`)."""
+    import json
+
+    repository.insert_till_sales(session, orders=orders, lines=lines, actor=actor, now=clock.now(),
+                                 routing=json.dumps({"mode": "in_store", "source": "till"}))
+    by_order: dict[uuid.UUID, list] = defaultdict(list)
+    for row in repository.till_member_sales(session, orders=orders, lines=lines):
+        by_order[row[1]].append(row)
+    for order_id, rows in by_order.items():
+        store_id, _id, number, member_id, paid = rows[0][:5]
+        outbox.record(session, OrderCompleted(
+            store_id=store_id, order_id=str(order_id), number=number, channel="pos", member_id=member_id,
+            guide_user_id=None, paid_fen=paid,
+            lines=[{"line_no": r[5], "sku_id": r[6], "quantity": r[7], "amount_fen": r[8], "discount_fen": 0}
+                   for r in rows]), store_id=store_id)

@@ -79,8 +79,8 @@ def price_order(session: Session, *, store_id: int, channel: str, member_id: int
 def _price(session: Session, items: list[policies.Item], *, store_id: int, channel: str, member_id: int | None,
            coupon_codes: Sequence[str], points: int, delivery_fee_fen: int) -> Priced:
     member_id, tier, balance, redeem, earner = _member(session, member_id=member_id, points=points, channel=channel)
-    offers = [_offer(o) for o in coupons.offers(session, codes=coupon_codes, member_id=member_id,
-                                                  channel=channel, store_id=store_id)]
+    offers = [_offer(t) for t in coupons.terms(session, codes=coupon_codes, member_id=member_id,
+                                                 channel=channel, store_id=store_id)]
     benefits = member_policies.TIERS_BY_CODE.get(tier) if tier else None
     result = policies.quote(items, offers, delivery_fee_fen=delivery_fee_fen, points_requested=points,
                             redeem=redeem, earner=earner, free_delivery=bool(benefits and benefits.free_delivery))
@@ -89,8 +89,8 @@ def _price(session: Session, items: list[policies.Item], *, store_id: int, chann
 
 
 def _items(session: Session, quote_in: QuoteRequest) -> list[policies.Item]:
-    codes = {ln.sku_code for ln in quote_in.lines}
-    skus, overrides, paths = catalog.skus_for_pricing(session, codes=codes, store_id=quote_in.store_id)
+    skus = catalog.skus_for_pricing(session, codes={ln.sku_code for ln in quote_in.lines},
+                                    store_id=quote_in.store_id)
     wrong = sorted({ln.sku_code for ln in quote_in.lines if skus[ln.sku_code].unit != ln.unit})
     if wrong:
         raise UnitMismatch(detail={"sku_codes": wrong,
@@ -101,12 +101,11 @@ def _items(session: Session, quote_in: QuoteRequest) -> list[policies.Item]:
     items = []
     for no, ln in enumerate(quote_in.lines, start=1):
         sku = skus[ln.sku_code]
-        store_price = overrides.get(sku.id)
-        base = sku.list_price_fen if store_price is None else store_price
+        base = sku.list_price_fen if sku.store_price_fen is None else sku.store_price_fen
         items.append(policies.Item(
             line_no=no, sku_code=sku.code, name=sku.name_zh, unit=sku.unit, quantity=ln.amount,
-            category_path=paths.get(sku.category_id, ""), list_price_fen=sku.list_price_fen,
-            store_price_fen=store_price, markdown=policies.best_markdown(base, in_force.get(sku.id, []))))
+            category_path=sku.category_path or "", list_price_fen=sku.list_price_fen,
+            store_price_fen=sku.store_price_fen, markdown=policies.best_markdown(base, in_force.get(sku.id, []))))
     return items
 
 
@@ -116,14 +115,13 @@ def _member(session: Session, *, member_id: int | None, points: int, channel: st
         if points:
             raise MemberRequired(detail={"points_to_redeem": points})
         return None, None, None, None, None
-    member = members.survivor(session, member_id=member_id)
-    if member is None:
+    standing = members.survivor_tier(session, member_id=member_id)
+    if standing is None:
         raise members.MemberNotFound(detail={"member_id": member_id})
-    member_id, tier = member.id, member.tier
-    balance = loyalty.balance(session, member_id=member_id)
+    member_id, tier = standing
+    prog, balance = loyalty.programme_and_balance(session, member_id=member_id)
     if points > max(balance, 0):
         raise loyalty.InsufficientPoints(detail={"member_id": member_id, "requested": points, "balance": balance})
-    prog = loyalty.programme(session)
 
     def redeem(requested: int, payable_fen: int) -> policies.PointsUse:
         use = prog.redeem(requested, payable_fen)
@@ -135,15 +133,16 @@ def _member(session: Session, *, member_id: int | None, points: int, channel: st
     return member_id, tier, balance, redeem, earner
 
 
-def _offer(offer: coupons.Offer) -> policies.CouponOffer:
+def _offer(offer: coupons.Terms) -> policies.CouponOffer:
     refusal = (offer.refusal.reason, offer.refusal.message) if offer.refusal else None
     t = offer.template
     if t is None:
         return policies.CouponOffer(code=offer.code, template_code="", label="", kind="amount_off", refusal=refusal)
     return policies.CouponOffer(
-        code=offer.code, template_code=t.code, label=coupons.label(t), kind=t.kind, threshold_fen=t.threshold_fen,
-        amount_fen=t.amount_fen, percent_off=t.percent_off, cap_fen=t.cap_fen, sku_codes=frozenset(t.sku_codes),
-        category_codes=frozenset(t.category_codes), stackable=t.stackable, refusal=refusal)
+        code=offer.code, template_code=t.template_code, label=offer.label, kind=t.kind,
+        threshold_fen=t.threshold_fen, amount_fen=t.amount_fen, percent_off=t.percent_off, cap_fen=t.cap_fen,
+        sku_codes=frozenset(t.sku_codes), category_codes=frozenset(t.category_codes), stackable=t.stackable,
+        refusal=refusal)
 
 
 # --- markdowns ------------------------------------------------------------------------------------------

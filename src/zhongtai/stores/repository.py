@@ -8,12 +8,20 @@ from collections.abc import Collection
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from zhongtai.db.session import plain_rows
 from zhongtai.stores.models import Store
 from zhongtai.stores.schemas import StoreFilter
 
 
 def get(session: Session, store_id: int) -> Store | None:
     return session.get(Store, store_id)
+
+
+_EXISTS = select(Store.__table__.c.id).where(Store.__table__.c.id == bindparam("store_id"))  # built once
+
+
+def exists(session: Session, store_id: int) -> bool:
+    return session.execute(_EXISTS, {"store_id": store_id}).first() is not None
 
 
 def get_by_code(session: Session, code: str) -> Store | None:
@@ -56,15 +64,14 @@ def active_locations(session: Session, kinds: Collection[str]) -> list[tuple]:
 
 
 # What routing needs of each location, as plain rows (no ORM objects), from statements built once.
-_ROUTING_COLS = (Store.id, Store.code, Store.name, Store.kind, Store.latitude, Store.longitude, Store.opening_hours,
-                 Store.timezone, Store.pickup_enabled, Store.delivery_radius_km, Store.processing_services,
-                 Store.order_capacity)
-_ACTIVE_OF_KINDS = select(*_ROUTING_COLS).where(Store.status == "active",
-                                                Store.kind.in_(bindparam("kinds", expanding=True)))
-_NEAR_BOX = _ACTIVE_OF_KINDS.where(Store.latitude.between(bindparam("lat_lo"), bindparam("lat_hi")),
-                                   Store.longitude.between(bindparam("lon_lo"), bindparam("lon_hi"))).order_by(Store.id)
-_NEAR_ONE = _ACTIVE_OF_KINDS.where(Store.id == bindparam("store_id"))
-_ALL_OF_KINDS = _ACTIVE_OF_KINDS.order_by(Store.id)
+_S = Store.__table__.c  # table columns, run on the connection: no ORM layer, once per order
+_ROUTING_COLS = (_S.id, _S.code, _S.name, _S.kind, _S.latitude, _S.longitude, _S.opening_hours, _S.timezone,
+                 _S.pickup_enabled, _S.delivery_radius_km, _S.processing_services, _S.order_capacity)
+_ACTIVE_OF_KINDS = select(*_ROUTING_COLS).where(_S.status == "active", _S.kind.in_(bindparam("kinds", expanding=True)))
+_NEAR_BOX = _ACTIVE_OF_KINDS.where(_S.latitude.between(bindparam("lat_lo"), bindparam("lat_hi")),
+                                   _S.longitude.between(bindparam("lon_lo"), bindparam("lon_hi"))).order_by(_S.id)
+_NEAR_ONE = _ACTIVE_OF_KINDS.where(_S.id == bindparam("store_id"))
+_ALL_OF_KINDS = _ACTIVE_OF_KINDS.order_by(_S.id)
 
 
 def near(session: Session, *, origin: tuple[float, float] | None, radius_km: float, kinds: Collection[str],
@@ -72,11 +79,14 @@ def near(session: Session, *, origin: tuple[float, float] | None, radius_km: flo
     """Active stores of `kinds` inside a bounding box around `origin` (or just `store_id`), as rows
     with the columns routing reads."""
     params: dict = {"kinds": list(kinds)}
+    def run(stmt, values):
+        return plain_rows(session, stmt, values)
+
     if store_id is not None:
-        return list(session.execute(_NEAR_ONE, {**params, "store_id": store_id}))
+        return list(run(_NEAR_ONE, {**params, "store_id": store_id}))
     if origin is None:
-        return list(session.execute(_ALL_OF_KINDS, params))
+        return list(run(_ALL_OF_KINDS, params))
     dlat = radius_km / 111.0
     dlon = radius_km / max(1e-6, 111.0 * math.cos(math.radians(origin[0])))
-    return list(session.execute(_NEAR_BOX, {**params, "lat_lo": origin[0] - dlat, "lat_hi": origin[0] + dlat,
+    return list(run(_NEAR_BOX, {**params, "lat_lo": origin[0] - dlat, "lat_hi": origin[0] + dlat,
                                             "lon_lo": origin[1] - dlon, "lon_hi": origin[1] + dlon}))

@@ -34,6 +34,13 @@ def get(session: Session, *, principal: Principal, store_id: int) -> Store:
     return store
 
 
+def check_visible(session: Session, *, principal: Principal, store_id: int) -> None:
+    """`get`'s check without loading the store (a quote makes it on every call): 404 unless it exists and the
+    caller may see it."""
+    if not principal.can_see_store(store_id) or not repository.exists(session, store_id):
+        raise StoreNotFound(detail={"store_id": store_id})
+
+
 def get_by_code(session: Session, *, principal: Principal, code: str) -> Store:
     """A store by its code, within the caller's scope."""
     store = repository.get_by_code(session, code)

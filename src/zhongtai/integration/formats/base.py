@@ -88,15 +88,34 @@ class Applier(Protocol):
                  records: list[Parsed]) -> Mapping[str, str | None]: ...
 
 
+class Claimer(Protocol):
+    """Takes the keys of new records (those not seen before from the source); returns the new external ids.
+    A kind may key its records its own way (POS: per till transaction); the default is `inbound_records`."""
+
+    def __call__(self, session: Session, *, source_id: int, batch_id: Any, records: list[Parsed]) -> set[str]: ...
+
+
+class BulkReader(Protocol):
+    """A set-based path for a format: takes what it can of each chunk of the stream in SQL (claiming, posting
+    and counting it in `batch`) and yields the rest of each chunk as parsed records for the regular path.
+    Returns None when it does not apply (e.g. on another database backend)."""
+
+    def __call__(self, session: Session, *, source: Any, batch: Any, stream: IO[bytes],
+                 chunk_size: int) -> Iterator[list[Parsed]] | None: ...
+
+
 @dataclass
 class Kind:
-    """A kind of inbound data: its parsers by format name, its applier, and the scope a client needs."""
+    """A kind of inbound data: its parsers by format name, its applier, and the scope a client needs; optionally
+    its own key claim and set-based readers by format name."""
 
     name: str
     applier: Applier
     parsers: dict[str, Parser] = field(default_factory=dict)
     default_format: str = ""
     scope: str = "ingest:write"
+    claim: Claimer | None = None
+    bulk: dict[str, BulkReader] = field(default_factory=dict)
 
     def parser(self, format_name: str | None) -> tuple[str, Parser]:
         name = format_name or self.default_format
@@ -107,7 +126,7 @@ KINDS: dict[str, Kind] = {}
 
 
 def register(kind: str, format_name: str, parser: Parser, applier: Applier | None = None, *,
-             default: bool = False) -> None:
+             default: bool = False, claim: Claimer | None = None, bulk: BulkReader | None = None) -> None:
     """Add a format (and, the first time for a kind, its applier) to the registry."""
     entry = KINDS.get(kind)
     if entry is None:
@@ -117,6 +136,10 @@ def register(kind: str, format_name: str, parser: Parser, applier: Applier | Non
     elif applier is not None:
         entry.applier = applier
     entry.parsers[format_name] = parser
+    if claim is not None:
+        entry.claim = claim
+    if bulk is not None:
+        entry.bulk[format_name] = bulk
     if default or not entry.default_format:
         entry.default_format = format_name
 

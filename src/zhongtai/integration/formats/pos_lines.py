@@ -14,7 +14,7 @@ from typing import IO, Any
 from zhongtai.integration import policies
 from zhongtai.integration.formats.base import Parsed, register, text_lines
 from zhongtai.integration.formats.pos_common import to_parsed
-from zhongtai.integration.pos_applier import apply_till_lines
+from zhongtai.integration.pos_applier import apply_till_lines, claim_till_records
 
 COLUMNS = ("transaction_id", "line_no", "store_code", "till_id", "occurred_at", "type", "sku_code", "barcode",
            "quantity", "unit_price_fen", "amount_fen", "loyalty_card", "tender")
@@ -28,13 +28,22 @@ def parse_csv(stream: IO[bytes], config: Mapping[str, Any]) -> Iterator[Parsed]:
         if not text.strip():
             continue
         if header is None:
-            header = [h.strip() for h in next(csv.reader([text]))]
+            header = csv_header(text)
             continue
-        cells = text.split(",") if '"' not in text else next(csv.reader([text]), [])
-        if reason or len(cells) != len(header):
-            yield Parsed(policies.raw_key(text), line_no, text, None, reason or "malformed")
-            continue
-        yield to_parsed(dict(zip(header, cells, strict=True)), line_no, text, tz)
+        yield csv_record(header, line_no, text, reason, tz)
+
+
+def csv_header(text: str) -> list[str]:
+    """The column names of a CSV header line."""
+    return [h.strip() for h in next(csv.reader([text]))]
+
+
+def csv_record(header: list[str], line_no: int, text: str, reason: str | None, tz: str) -> Parsed:
+    """One non-blank CSV data line as a record (quarantinable with its reason if it cannot be read)."""
+    cells = text.split(",") if '"' not in text else next(csv.reader([text]), [])
+    if reason or len(cells) != len(header):
+        return Parsed(policies.raw_key(text), line_no, text, None, reason or "malformed")
+    return to_parsed(dict(zip(header, cells, strict=True)), line_no, text, tz)
 
 
 def parse_jsonl(stream: IO[bytes], config: Mapping[str, Any]) -> Iterator[Parsed]:
@@ -53,5 +62,12 @@ def parse_jsonl(stream: IO[bytes], config: Mapping[str, Any]) -> Iterator[Parsed
         yield to_parsed(obj, line_no, text, tz)
 
 
-register("pos", "csv", parse_csv, apply_till_lines, default=True)
+def read_csv_in_bulk(session, **kwargs):
+    """The set-based CSV path (PostgreSQL), imported when used: it posts through the integration service."""
+    from zhongtai.integration.pos_bulk import read_csv
+
+    return read_csv(session, **kwargs)
+
+
+register("pos", "csv", parse_csv, apply_till_lines, default=True, claim=claim_till_records, bulk=read_csv_in_bulk)
 register("pos", "jsonl", parse_jsonl)

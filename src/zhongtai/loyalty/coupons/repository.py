@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import Row, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -65,6 +65,20 @@ def with_templates(session: Session, codes: Collection[str]) -> dict[str, tuple[
     rows = session.execute(select(Coupon, TPL).join(TPL, TPL.id == Coupon.template_id)
                            .where(Coupon.code.in_(sorted(set(codes)))))
     return {c.code: (c, t) for c, t in rows}
+
+
+_C, _T = Coupon.__table__.c, TPL.__table__.c
+# Built once: every quote and order placement reads the coupons presented, and building and keying a
+# statement costs more than running it. The coupon's code, owner, status and window, then its template's terms.
+_TERMS = (select(_C.code, _C.member_id, _C.status, _C.valid_from, _C.valid_to, _T.code.label("template_code"),
+                 _T.kind, _T.threshold_fen, _T.amount_fen, _T.percent_off, _T.cap_fen, _T.sku_codes,
+                 _T.category_codes, _T.channels, _T.store_ids, _T.stackable)
+          .join(TPL.__table__, _T.id == _C.template_id).where(_C.code.in_(bindparam("codes", expanding=True))))
+
+
+def terms(session: Session, codes: Collection[str]) -> list[Row]:
+    """Coupons by code with their templates' terms, in one query of plain rows."""
+    return list(session.execute(_TERMS, {"codes": sorted(set(codes))}))
 
 
 def mark_redeemed(session: Session, coupon: Coupon, *, now: datetime, reference: str, channel: str,

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
@@ -250,23 +251,57 @@ class Offer:
     refusal: policies.Refusal | None
 
 
+@dataclass(frozen=True)
+class Terms:
+    """A coupon presented for a price, read as a plain row: what it gives (`template`: the template's
+    template_code, kind, threshold_fen, amount_fen, percent_off, cap_fen, sku_codes, category_codes, stackable;
+    None when no coupon has the code), or why it cannot be used here and now."""
+
+    code: str
+    template: Row | None
+    refusal: policies.Refusal | None
+
+    @property
+    def label(self) -> str:
+        t = self.template
+        return "" if t is None else policies.label(kind=t.kind, threshold_fen=t.threshold_fen,
+                                                   amount_fen=t.amount_fen, percent_off=t.percent_off,
+                                                   cap_fen=t.cap_fen)
+
+
 def offers(session: Session, *, codes: Sequence[str], member_id: int | None, channel: str,
            store_id: int | None) -> list[Offer]:
     """The coupons behind `codes` (one query), each checked for owner, status, window, channel and store."""
     if not codes:
         return []
-    found, now = repository.with_templates(session, codes), clock.now()
-    out = []
+    return [Offer(*checked) for checked in _checked(
+        codes, repository.with_templates(session, codes), member_id=member_id, channel=channel, store_id=store_id)]
+
+
+def terms(session: Session, *, codes: Sequence[str], member_id: int | None, channel: str,
+          store_id: int | None) -> list[Terms]:
+    """`offers` as pricing needs them: the same checks, on plain rows (one query, no ORM objects)."""
+    if not codes:
+        return []
+    found = {row.code: (row, row) for row in repository.terms(session, codes)}
+    return [Terms(code, t, refusal) for code, _, t, refusal in _checked(
+        codes, found, member_id=member_id, channel=channel, store_id=store_id)]
+
+
+def _checked(codes: Sequence[str], found: dict[str, tuple[Any, Any]], *, member_id: int | None, channel: str,
+             store_id: int | None):
+    """(code, coupon, template, refusal) for each distinct code, in the order given; `found` maps a code to
+    its (coupon, template), as objects or as one row holding both."""
+    now = clock.now()
     for code in dict.fromkeys(codes):
         if code not in found:
-            out.append(Offer(code, None, None, policies.Refusal("not_found", "no coupon has this code")))
+            yield code, None, None, policies.Refusal("not_found", "no coupon has this code")
             continue
         c, t = found[code]
-        out.append(Offer(code, c, t, policies.usable(
+        yield code, c, t, policies.usable(
             member_id=member_id, owner_id=c.member_id, status=c.status, valid_from=c.valid_from,
             valid_to=c.valid_to, channels=t.channels, store_ids=t.store_ids, channel=channel, store_id=store_id,
-            now=now)))
-    return out
+            now=now)
 
 
 def redeem(session: Session, *, codes: Sequence[str], member_id: int, channel: str, store_id: int | None,
