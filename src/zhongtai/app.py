@@ -70,9 +70,9 @@ def _tune_gc(settings: Settings) -> None:
     freeze them out of the cyclic collector's generations, and collect the young generation less often. With
     the defaults a request's few thousand short-lived objects trigger several collections, each of which
     walks every object that survived earlier ones: a quarter of the CPU of placing an order went there."""
-    if settings.gc_gen0_threshold:
+    if settings.gc_gen0_threshold and gc.get_threshold()[0] != settings.gc_gen0_threshold:
         gc.collect()
-        gc.freeze()
+        gc.freeze()  # once per process (a second app, as tests build, must not pin the first one's garbage)
         gc.set_threshold(settings.gc_gen0_threshold, 50, 100)
 
 

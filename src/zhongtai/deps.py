@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,12 +19,27 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, committed once after the endpoint returns (before the response)."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, committed once after the endpoint returns (before the response).
+
+    Made here on the event loop (a session does no I/O until first used); only its end, which does, goes to a
+    worker thread. As a sync dependency both its start and its end would cost a thread hop."""
     session: Session = request.app.state.sessionmaker()
     try:
         yield session
-        session.commit()
+    except BaseException:
+        await run_in_threadpool(_end, session, commit=False)
+        raise
+    await run_in_threadpool(_end, session, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close; a failed commit is rolled back."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise

@@ -59,3 +59,12 @@ class TestErrors:
             resp = c.get("/api/v1/_test/boom")
         assert resp.status_code == 500 and resp.json()["error"] == "internal_error"
         assert "secret" not in resp.text
+
+
+class TestServingTunesTheCollector:
+    def test_a_running_app_collects_young_objects_less_often(self, client, settings):
+        import gc
+
+        assert settings.gc_gen0_threshold > 700  # above Python's default
+        assert gc.get_threshold()[0] == settings.gc_gen0_threshold
+        assert gc.get_freeze_count() > 0  # the app's startup objects are out of the collector's way

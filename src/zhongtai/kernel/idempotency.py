@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Text, delete, insert, update
+from sqlalchemy import String, Text, bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,6 +40,16 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
 
 
+_KEYS = IdempotencyKey.__table__
+_WHERE = (_KEYS.c.scope == bindparam("w_scope")) & (_KEYS.c.key == bindparam("w_key"))
+# The two statements every keyed POST runs, built once, run on a bare connection (no ORM session).
+_CLAIM = _KEYS.insert()
+_FINISH = _KEYS.update().where(_WHERE).values(state="done", status_code=bindparam("status_code"),
+                                              content_type=bindparam("content_type"),
+                                              response_body=bindparam("response_body"))
+_FORGET = _KEYS.delete().where(_WHERE)
+
+
 def caller_scope(headers: dict[bytes, bytes], secret: str) -> str:
     """Who the request is from, without touching the database (token subject or API key prefix)."""
     api_key = headers.get(b"x-api-key", b"").decode()
@@ -61,6 +71,7 @@ class IdempotencyMiddleware:
 
     def __init__(self, app: ASGIApp, *, sessions: sessionmaker[Session], secret: str, render_error: Any):
         self.app, self.sessions, self.secret, self.render_error = app, sessions, secret, render_error
+        self.engine = sessions.kw["bind"]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
@@ -105,10 +116,9 @@ class IdempotencyMiddleware:
     def _claim(self, record: _Record) -> IdempotencyKey | None:
         if not record.key or len(record.key) > 255:
             raise InvalidInput("Idempotency-Key must be 1-255 characters", detail={"header": "Idempotency-Key"})
-        try:  # the common case, a new key: one Core INSERT, no ORM unit of work
-            with self.sessions.begin() as session:
-                session.execute(insert(IdempotencyKey).values(**record.__dict__, state="running",
-                                                              created_at=clock.now()))
+        try:  # the common case, a new key: one INSERT on a bare connection, no ORM session
+            with self.engine.begin() as conn:
+                conn.execute(_CLAIM, {**record.__dict__, "state": "running", "created_at": clock.now()})
             return None
         except IntegrityError:
             pass
@@ -130,14 +140,13 @@ class IdempotencyMiddleware:
         return None
 
     def _finish(self, record: _Record, captured: dict[str, Any]) -> None:
-        where = (IdempotencyKey.scope == record.scope) & (IdempotencyKey.key == record.key)
-        with self.sessions.begin() as session:
+        where = {"w_scope": record.scope, "w_key": record.key}
+        with self.engine.begin() as conn:
             if captured["status"] >= 500:
-                session.execute(delete(IdempotencyKey).where(where))
+                conn.execute(_FORGET, where)
                 return
-            session.execute(update(IdempotencyKey).where(where).values(
-                state="done", status_code=captured["status"], content_type=captured["content_type"],
-                response_body=captured["body"].decode("utf-8", errors="replace")))
+            conn.execute(_FINISH, {**where, "status_code": captured["status"], "content_type": captured["content_type"],
+                                   "response_body": captured["body"].decode("utf-8", errors="replace")})
 
 
 class _Record:
