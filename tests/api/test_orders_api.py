@@ -390,3 +390,23 @@ class TestStaffLimits:
         assert statuses[shop["near"].id] == "cancelled" and statuses[shop["far"].id] == "placed"
         assert resp.json()["status"] == "partially_cancelled"
         _verify(client, db)
+
+
+class TestRoutingHonoursChannelAllocation:
+    def test_an_online_order_only_takes_what_the_store_may_promise_online(self, client, db, shop):
+        from zhongtai.inventory import service as inventory
+
+        # NEAR keeps 40% of its rice for walk-in shoppers: online it may promise 6 of its 10
+        inventory.set_allocation(db, location_id=shop["near"].id, category_code=None, online_percent=60,
+                                 walk_in_buffer=0)
+        db.commit()
+        seven = _order(client, shop, mode="pickup", store_id=shop["near"].id,
+                       lines=[{"sku_code": shop["rice"].code, "quantity": 7}])
+        assert seven.status_code == 409, seven.text
+        six = _order(client, shop, mode="pickup", store_id=shop["near"].id,
+                     lines=[{"sku_code": shop["rice"].code, "quantity": 6}])
+        assert six.status_code == 201, six.text
+        # FAR keeps nothing back: a delivery of 8 goes there
+        eight = _order(client, shop, lines=[{"sku_code": shop["rice"].code, "quantity": 8}])
+        assert eight.status_code == 201, eight.text
+        assert eight.json()["groups"][0]["location_id"] == shop["far"].id

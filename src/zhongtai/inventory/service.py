@@ -288,8 +288,9 @@ def promisable_at(session: Session, *, location_ids: Sequence[int], channel: str
     """What each location may promise the channel now, per SKU id, and the allocation rules used
     (one stock read, one allocation read); pass the rules on to `reserve_lines`."""
     skus = [s for s, _ in lines]
-    rows = repository.levels_for_skus(session, [s.id for s in skus], location_ids)
-    allocs = _allocations_many(session, location_ids, channel, skus)
+    rows, rules = repository.levels_and_rules(session, [s.id for s in skus], location_ids,
+                                              with_rules=channel in policies.ONLINE_CHANNELS)
+    allocs = _allocations_many(session, location_ids, channel, skus, rows=rules)
     out: dict[int, dict[int, int]] = {loc: {} for loc in location_ids}
     for loc, sku_id, on_hand, reserved, safety in rows:
         out[loc][sku_id] = policies.promisable(on_hand, reserved, safety, allocs[(loc, sku_id)])
@@ -616,9 +617,11 @@ def available_to_promise(session: Session, *, lines: Sequence[Qty], channel: str
     from zhongtai.stores.policies import distance_km
 
     resolved = resolve_lines(session, lines)
-    stock_rows = repository.levels_for_skus(session, [s.id for s, _ in resolved], [loc[0] for loc in locations])
+    ids = [loc[0] for loc in locations]
+    stock_rows, rules = repository.levels_and_rules(session, [s.id for s, _ in resolved], ids,
+                                                    with_rules=channel in policies.ONLINE_CHANNELS)
     levels = {(r[0], r[1]): r[2:] for r in stock_rows}
-    allocs = _allocations_many(session, [loc[0] for loc in locations], channel, [s for s, _ in resolved])
+    allocs = _allocations_many(session, ids, channel, [s for s, _ in resolved], rows=rules)
     options = []
     for loc_id, code, name, kind, lat, lon in locations:
         dist = round(distance_km(origin[0], origin[1], lat, lon), 2) if origin else None
@@ -633,8 +636,12 @@ def available_to_promise(session: Session, *, lines: Sequence[Qty], channel: str
     return policies.rank_sources(options)
 
 
-def _allocations_many(session: Session, location_ids, channel: str, skus: Sequence[Sku]):
-    rows = repository.allocation_rows(session, location_ids) if channel in policies.ONLINE_CHANNELS else []
+def _allocations_many(session: Session, location_ids, channel: str, skus: Sequence[Sku], rows=None):
+    """The allocation rule per (location, SKU id); `rows` are the locations' rules when already read."""
+    if rows is None:
+        rows = repository.allocation_rows(session, location_ids) if channel in policies.ONLINE_CHANNELS else []
+    elif channel not in policies.ONLINE_CHANNELS:
+        rows = []
     if not rows:  # no rule at any of them (or a walk-in channel): what `allocation_for` answers without rules
         return dict.fromkeys(((loc, s.id) for loc in location_ids for s in skus), policies.FULL)
     paths = catalog.category_paths(session, category_ids={r.category_id for r in rows if r.category_id} |

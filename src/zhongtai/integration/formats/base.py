@@ -21,6 +21,10 @@ A *kind* of inbound data ("pos", "orders", "products", "prices", "receipts", "tr
    applier again with the stored record, so an applier must accept any record on its own.
 5. **Counting** — accepted + duplicate + quarantined always equals the records the parser yielded.
 
+Optionally a kind keys its records its own way (``claim=``: POS lines per till transaction on PostgreSQL)
+and a format brings a set-based reader (``bulk=``) that takes what it can of each chunk in SQL and hands the
+rest to steps 3–5 as parsed records (CSV till lines on PostgreSQL, see ``integration/pos_bulk.py``).
+
 Registering a kind (from its own module; no edit to this package is needed — every module in
 ``zhongtai.integration.formats`` is imported when the registry is first used)::
 

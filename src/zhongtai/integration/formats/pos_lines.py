@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from zhongtai.integration import policies
 from zhongtai.integration.formats.base import Parsed, register, text_lines
 from zhongtai.integration.formats.pos_common import to_parsed
 from zhongtai.integration.pos_applier import apply_till_lines, claim_till_records
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 COLUMNS = ("transaction_id", "line_no", "store_code", "till_id", "occurred_at", "type", "sku_code", "barcode",
            "quantity", "unit_price_fen", "amount_fen", "loyalty_card", "tender")
@@ -62,7 +65,7 @@ def parse_jsonl(stream: IO[bytes], config: Mapping[str, Any]) -> Iterator[Parsed
         yield to_parsed(obj, line_no, text, tz)
 
 
-def read_csv_in_bulk(session, **kwargs):
+def read_csv_in_bulk(session: Session, **kwargs: Any) -> Iterator[list[Parsed]] | None:
     """The set-based CSV path (PostgreSQL), imported when used: it posts through the integration service."""
     from zhongtai.integration.pos_bulk import read_csv
 
