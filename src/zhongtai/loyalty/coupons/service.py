@@ -8,7 +8,7 @@ coupon at the same instant exactly one succeeds.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -289,7 +289,7 @@ def terms(session: Session, *, codes: Sequence[str], member_id: int | None, chan
 
 
 def _checked(codes: Sequence[str], found: dict[str, tuple[Any, Any]], *, member_id: int | None, channel: str,
-             store_id: int | None):
+             store_id: int | None) -> Iterator[tuple[str, Any, Any, policies.Refusal | None]]:
     """(code, coupon, template, refusal) for each distinct code, in the order given; `found` maps a code to
     its (coupon, template), as objects or as one row holding both."""
     now = clock.now()
