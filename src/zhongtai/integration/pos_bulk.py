@@ -190,6 +190,11 @@ def _take(session: Session, source: Source, batch: Batch, block: bytes, first: i
 
 def _stage(session: Session, block: bytes) -> None:
     session.flush()
+    # For this chunk's transaction: the scratch tables have no statistics, so the planner takes them for
+    # millions of rows and JIT-compiles each big statement (100-200 ms of LLVM apiece, more than the work);
+    # and a chunk's sorts fit in memory.
+    session.execute(text("SET LOCAL jit = off"))
+    session.execute(text("SET LOCAL work_mem = '64MB'"))
     for name, cols in ((_RAW, "n BIGSERIAL, line TEXT"), ("tmp_pos_parsed", _PARSED_COLS),
                        ("tmp_pos_good", _GOOD_COLS), ("tmp_pos_txn", _TXN_COLS), ("tmp_pos_refs", _REF_COLS)):
         temp_table(session, name, cols)
