@@ -23,14 +23,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed once after the endpoint returns (before the response).
 
     Made here on the event loop (a session does no I/O until first used); only its end, which does, goes to a
-    worker thread. As a sync dependency both its start and its end would cost a thread hop."""
+    worker thread. As a sync dependency both its start and its end would cost a thread hop. A sync endpoint
+    may commit as its last step (`session.commit()`, in the worker thread it already runs in): then nothing is
+    left to do here but close, which needs no thread."""
     session: Session = request.app.state.sessionmaker()
     try:
         yield session
     except BaseException:
         await run_in_threadpool(_end, session, commit=False)
         raise
-    await run_in_threadpool(_end, session, commit=True)
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        await run_in_threadpool(_end, session, commit=True)
+    else:  # nothing begun, or the endpoint committed in its own worker thread: closing does no I/O
+        session.close()
 
 
 def _end(session: Session, *, commit: bool) -> None:
