@@ -12,8 +12,15 @@ MODEL_MODULES = ("zhongtai.kernel.outbox", "zhongtai.kernel.idempotency",
                  *(f"zhongtai.{d}.models" for d in DOMAINS), "zhongtai.integration.links")
 
 
+# Routers whose endpoints every till and app call on each sale go first: a request is matched against the
+# routes in order (about 1-2 µs a route), and a quote behind a hundred console and admin routes paid ~0.2 ms
+# for it. Safe because none of their paths overlaps another router's (tests/unit/test_registry.py).
+HOT_ROUTERS = ("pricing", "orders", "inventory")
+
+
 def ROUTERS() -> list[APIRouter]:
-    routers = [importlib.import_module(f"zhongtai.{d}.router").router for d in DOMAINS]
+    order = [*HOT_ROUTERS, *(d for d in DOMAINS if d not in HOT_ROUTERS)]
+    routers = [importlib.import_module(f"zhongtai.{d}.router").router for d in order]
     routers.append(importlib.import_module("zhongtai.integration.webhooks_in").router)  # signed order pushes
     routers.append(importlib.import_module("zhongtai.web.routes").router)
     return routers
