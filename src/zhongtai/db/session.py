@@ -94,11 +94,17 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return factory
 
 
+def autoflush(session: Session) -> None:
+    """Flush pending ORM changes as `Session.execute` would before a statement (not inside `no_autoflush`),
+    for statements run on the session's connection directly. Returns at once when nothing is pending."""
+    if session.autoflush:
+        session.flush()
+
+
 def plain_rows(session: Session, stmt: Any, params: dict[str, Any] | Sequence[dict[str, Any]] | None = None) -> Any:
     """Run a Core statement (table columns, not ORM entities) on the session's connection, flushing first
     as `Session.execute` would: plain rows without the ORM execution layer, for reads on hot paths."""
-    if session.autoflush:
-        session.flush()  # returns at once when nothing is pending
+    autoflush(session)
     return session.connection().execute(stmt, params)
 
 
@@ -112,8 +118,7 @@ def insert_now(session: Session, objects: Sequence[Any]) -> None:
     For hot write paths: the unit of work's bookkeeping costs more than the statements themselves. Column
     defaults are applied here (and set on the objects) for attributes left None; objects of one table go
     in the order given, tables in the order they first appear (parents first)."""
-    if session.autoflush:
-        session.flush()  # what the new rows may refer to
+    autoflush(session)  # what the new rows may refer to
     by_table: dict[Any, list[dict[str, Any]]] = {}
     for obj in objects:
         table = obj.__table__

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from zhongtai.db import dialect
 from zhongtai.db.base import UTCDateTime
-from zhongtai.db.session import plain_rows
+from zhongtai.db.session import autoflush, plain_rows
 from zhongtai.inventory.models import (
     ChannelAllocation,
     CycleCount,
@@ -276,8 +276,7 @@ def reserve_by_codes(session: Session, values: dict[str, Any], lines: Sequence[t
     params = {**values, "codes": [c for c, _, _ in lines], "units": [u for _, u, _ in lines],
               "amounts": [a for _, _, a in lines], "online": online, "event_id": event["id"],
               "event_type": event["event_type"], "event_payload": json.dumps(event["payload"])}
-    if session.autoflush:
-        session.flush()  # as Session.execute would: pending rows first
+    autoflush(session)
     ok, made = session.connection().exec_driver_sql(_RESERVE_BY_CODES, params).one()
     return bool(made) if ok else None
 

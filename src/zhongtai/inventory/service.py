@@ -235,11 +235,7 @@ def _reserve_by_codes(session: Session, location_id: int,
         session.info["reservations_pending"] = True
         return Reservation(status="active", **values), True
     twin = repository.reservation_by_key(session, location_id, reservation_in.idempotency_key)
-    wanted: dict[str, int] = defaultdict(int)
-    for ln in reservation_in.lines:
-        wanted[ln.sku_code] += ln.amount
-    skus = catalog.skus_by_codes(session, codes=wanted.keys())
-    return _same_reservation(session, twin, [(skus[code], amount) for code, amount in wanted.items()]), False
+    return _same_reservation(session, twin, resolve_lines(session, reservation_in.lines)), False
 
 
 def reserve_lines(session: Session, *, location_id: int, lines: Sequence[tuple[Sku, int]], channel: str,
@@ -640,12 +636,10 @@ def _allocations_many(session: Session, location_ids, channel: str, skus: Sequen
     """The allocation rule per (location, SKU id); `rows` are the locations' rules when already read."""
     if rows is None:
         rows = repository.allocation_rows(session, location_ids) if channel in policies.ONLINE_CHANNELS else []
-    elif channel not in policies.ONLINE_CHANNELS:
-        rows = []
-    if not rows:  # no rule at any of them (or a walk-in channel): what `allocation_for` answers without rules
+    if not rows or channel not in policies.ONLINE_CHANNELS:  # what `allocation_for` answers then: everything
         return dict.fromkeys(((loc, s.id) for loc in location_ids for s in skus), policies.FULL)
     paths = catalog.category_paths(session, category_ids={r.category_id for r in rows if r.category_id} |
-                                   {s.category_id for s in skus}) if rows else {}
+                                   {s.category_id for s in skus})
     rules: dict[int, dict] = defaultdict(dict)
     for r in rows:
         rules[r.location_id][paths.get(r.category_id) if r.category_id else None] = policies.Allocation(

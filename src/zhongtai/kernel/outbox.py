@@ -139,14 +139,14 @@ def backoff(attempts: int, *, base_seconds: float = 2.0, cap_seconds: float = 36
     return timedelta(seconds=min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1)))
 
 
-def pending_query(now: datetime | None, limit: int | None, *, skip_locked: bool) -> Any:
-    """Due events, oldest first; `now` and `limit` None leave them as the bind parameters "now" and "limit"."""
+def pending_query(*, skip_locked: bool) -> Any:
+    """Due events, oldest first, with the bind parameters "now" and "limit" (built once by the relay)."""
     stmt = (
         select(OutboxEvent)
         .where(OutboxEvent.dispatched_at.is_(None))
         .where((OutboxEvent.next_attempt_at.is_(None))
-               | (OutboxEvent.next_attempt_at <= (bindparam("now", type_=UTCDateTime) if now is None else now)))
+               | (OutboxEvent.next_attempt_at <= bindparam("now", type_=UTCDateTime)))
         .order_by(OutboxEvent.id)
-        .limit(bindparam("limit") if limit is None else limit)
+        .limit(bindparam("limit"))
     )
     return stmt.with_for_update(skip_locked=True) if skip_locked else stmt

@@ -27,7 +27,7 @@ from zhongtai.kernel.outbox import (
 log = logging.getLogger("zhongtai.outbox")
 
 # The relay's claim, built once per backend flavour (SKIP LOCKED on PostgreSQL), with bind parameters.
-_PENDING = {skip: pending_query(None, None, skip_locked=skip) for skip in (False, True)}
+_PENDING = {skip: pending_query(skip_locked=skip) for skip in (False, True)}
 
 
 @dataclass

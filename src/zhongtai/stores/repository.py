@@ -79,14 +79,11 @@ def near(session: Session, *, origin: tuple[float, float] | None, radius_km: flo
     """Active stores of `kinds` inside a bounding box around `origin` (or just `store_id`), as rows
     with the columns routing reads."""
     params: dict = {"kinds": list(kinds)}
-    def run(stmt, values):
-        return plain_rows(session, stmt, values)
-
     if store_id is not None:
-        return list(run(_NEAR_ONE, {**params, "store_id": store_id}))
+        return list(plain_rows(session, _NEAR_ONE, {**params, "store_id": store_id}))
     if origin is None:
-        return list(run(_ALL_OF_KINDS, params))
+        return list(plain_rows(session, _ALL_OF_KINDS, params))
     dlat = radius_km / 111.0
     dlon = radius_km / max(1e-6, 111.0 * math.cos(math.radians(origin[0])))
-    return list(run(_NEAR_BOX, {**params, "lat_lo": origin[0] - dlat, "lat_hi": origin[0] + dlat,
-                                            "lon_lo": origin[1] - dlon, "lon_hi": origin[1] + dlon}))
+    return list(plain_rows(session, _NEAR_BOX, {**params, "lat_lo": origin[0] - dlat, "lat_hi": origin[0] + dlat,
+                                                "lon_lo": origin[1] - dlon, "lon_hi": origin[1] + dlon}))
