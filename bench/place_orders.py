@@ -2,7 +2,8 @@
 real app (uvicorn, routing across 20 open stores, pricing, reservation, outbox, relay running), against
 the rate of a bare FastAPI endpoint doing one INSERT per request, served and loaded the same way.
 
-Both servers run at once under uvicorn with the same worker count. Each client keeps one HTTP connection
+Both servers run at once with the same worker count, under `zhongtai.server` (uvicorn workers fed their
+connections in turn). Each client keeps one HTTP connection
 open and sends its requests back to back; a side's clock runs from the moment all its clients are
 connected until the last one finishes. After a warm-up, the two sides take turns for a few rounds, so that
 both are measured on the same machine even when other work on it comes and goes. Every order must be
@@ -192,13 +193,12 @@ def _server_env(url: str, app_name: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def serving(factory: str, url: str, name: str) -> Iterator[Server]:
-    """Serve `factory` with uvicorn on a free loopback port; yield it once /readyz answers."""
+    """Serve `factory` with `zhongtai.server` on a free loopback port; yield it once /readyz answers."""
     port, app_name = _free_port(), f"bench-{name}"
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
-                                 "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning",
-                                 "--no-access-log"], env=_server_env(url, app_name), cwd=HERE, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "-m", "zhongtai.server", factory, "--host", "127.0.0.1",
+                                 "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"],
+                                env=_server_env(url, app_name), cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base, proc, log)
@@ -211,7 +211,7 @@ def serving(factory: str, url: str, name: str) -> Iterator[Server]:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()  # uvicorn's supervisor stops its workers
+    proc.terminate()  # the parent stops its workers
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -298,6 +298,7 @@ def place(side: Side, sku_codes: list[str], label: str, count: int, strict: bool
     rng = random.Random(label)
     latencies, failures = [], []
     with httpx.Client(base_url=side.server.base, headers=side.headers, timeout=30) as http:
+        http.get("/readyz").raise_for_status()  # connected before the clock starts, as documented
         start.wait()
         for i in range(count):
             body = _order(rng, sku_codes)

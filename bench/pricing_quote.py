@@ -174,6 +174,7 @@ def quote(side: Side, fixture: dict, label: str, count: int, strict: bool, *, st
     rng = random.Random(label)
     latencies, failures = [], []
     with httpx.Client(base_url=side.server.base, headers=side.headers, timeout=30) as http:
+        http.get("/readyz").raise_for_status()  # connected before the clock starts, as documented
         start.wait()
         for _ in range(count):
             body = _cart(rng, fixture)

@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests import factories as f
 
@@ -20,12 +21,14 @@ def _free_port() -> int:
 
 
 class TestServe:
-    def test_serves_api_and_console_and_relays_events(self, settings, engine, db):
+    @pytest.mark.parametrize("workers", [1, 2])
+    def test_serves_api_and_console_and_relays_events(self, settings, engine, db, workers):
         f.user(db, username="ops")
         port = _free_port()
         env = {**os.environ, "ZHONGTAI_DATABASE_URL": settings.database_url, "ZHONGTAI_ENVIRONMENT": "test",
                "ZHONGTAI_SECRET_KEY": settings.secret_key, "ZHONGTAI_OUTBOX_POLL_SECONDS": "0.2"}
-        proc = subprocess.Popen([sys.executable, "-m", "zhongtai.cli", "serve", "--port", str(port)], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "zhongtai.cli", "serve", "--port", str(port),
+                                 "--workers", str(workers)], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
