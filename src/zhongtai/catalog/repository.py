@@ -8,6 +8,8 @@ from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog.models import Category, Product, Sku, StorePrice
+from zhongtai.db.dialect import any_of
+from zhongtai.db.session import Read, plain_rows
 
 
 def category_by_code(session: Session, code: str) -> Category | None:
@@ -80,12 +82,12 @@ def store_price_rows(session: Session, store_id: int, *, limit: int, offset: int
 
 
 def category_paths(session: Session, category_ids: Collection[int]) -> dict[int, str]:
-    return dict(session.execute(_PATHS, {"ids": sorted(category_ids)}).all())  # type: ignore[arg-type]
+    return dict(plain_rows(session, _PATHS, {"ids": sorted(category_ids)}).all())  # type: ignore[arg-type]
 
 
 _SKU, _PRICE, _CAT = Sku.__table__.c, StorePrice.__table__.c, Category.__table__.c
 # Every order placement prices through the category paths of its SKUs (built once, like the two below).
-_PATHS = select(_CAT.id, _CAT.path).where(_CAT.id.in_(bindparam("ids", expanding=True)))
+_PATHS = select(_CAT.id, _CAT.path).where(any_of(_CAT.id, "ids", "bigint"))
 # Built once, with bind parameters: a quote runs it on every call, and building and keying a statement
 # costs more than running it. Plain rows, no ORM identity map.
 _PRICING_ROWS = (
@@ -93,7 +95,7 @@ _PRICING_ROWS = (
            _CAT.path.label("category_path"), _PRICE.price_fen.label("store_price_fen"))
     .outerjoin(StorePrice.__table__, (_PRICE.sku_id == _SKU.id) & (_PRICE.store_id == bindparam("store_id")))
     .outerjoin(Category.__table__, _CAT.id == _SKU.category_id)
-    .where(_SKU.code.in_(bindparam("codes", expanding=True))))
+    .where(any_of(_SKU.code, "codes")))
 
 
 # What routing and placing an order read of its SKUs, with their price at each candidate store: built once,
@@ -113,7 +115,12 @@ def skus_with_overrides(session: Session, codes: Collection[str], store_ids: Col
     return list(session.execute(_ROUTING_ROWS, {"codes": sorted(codes), "store_ids": sorted(store_ids)}))
 
 
-def pricing_rows(session: Session, codes: Collection[str], store_id: int) -> list[Row]:
+def pricing_read(codes: Collection[str], store_id: int) -> Read:
     """What prices SKUs at one store, by code, in one query: rows of (id, code, name_zh, unit,
     list_price_fen, category_id, category_path, store_price_fen or None)."""
-    return list(session.execute(_PRICING_ROWS, {"codes": sorted(codes), "store_id": store_id}))
+    return Read(_PRICING_ROWS, {"codes": sorted(codes), "store_id": store_id})
+
+
+def paths_read(category_ids: Collection[int]) -> Read:
+    """(id, path) of categories."""
+    return Read(_PATHS, {"ids": sorted(category_ids)})

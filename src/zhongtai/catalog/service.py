@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from zhongtai.catalog import policies, repository
 from zhongtai.catalog.events import SkuCreated, SkuUpdated, StorePriceChanged
 from zhongtai.catalog.models import Category, Product, Sku, StorePrice
 from zhongtai.catalog.schemas import CategoryCreate, ProductCreate, SkuCreate, SkuUpdate
+from zhongtai.db.session import Read
 from zhongtai.kernel import clock, outbox
 from zhongtai.kernel.errors import Conflict, InvalidInput, NotFound
 
@@ -183,6 +185,11 @@ def category_paths(session: Session, *, category_ids: Collection[int]) -> dict[i
     return repository.category_paths(session, set(category_ids))
 
 
+def paths_read(*, category_ids: Collection[int]) -> Read:
+    """`category_paths` as (id, path) rows, to run with other reads."""
+    return repository.paths_read(set(category_ids))
+
+
 def skus_with_prices(session: Session, *, codes: Collection[str], store_ids: Collection[int]):
     """SKUs for every code (UnknownSkus otherwise) and the price overrides at `store_ids`, in one query:
     ({code: row}, {(store_id, sku_id): price_fen}). The rows (plain, read-only) have id, code, name_zh,
@@ -199,11 +206,16 @@ def skus_with_prices(session: Session, *, codes: Collection[str], store_ids: Col
     return skus, overrides
 
 
-def skus_for_pricing(session: Session, *, codes: Collection[str], store_id: int) -> dict[str, Row]:
-    """What a quote needs about its SKUs at one store, in one query of plain rows, by code: id, code, name_zh,
-    unit, list_price_fen, category_id, category_path, store_price_fen (None: no store price); UnknownSkus if a
-    code has no SKU."""
-    found = {row.code: row for row in repository.pricing_rows(session, set(codes), store_id)}
+def pricing_read(*, codes: Collection[str], store_id: int) -> Read:
+    """The SKUs a quote prices, to run with its other reads (`db.session.read_all`); see `skus_for_pricing_from`."""
+    return repository.pricing_read(set(codes), store_id)
+
+
+def skus_for_pricing_from(rows: Sequence[Any], *, codes: Collection[str]) -> dict[str, Any]:
+    """What a quote needs about its SKUs at one store, from the rows of `pricing_read`, by code: id, code,
+    name_zh, unit, list_price_fen, category_id, category_path, store_price_fen (None: no store price);
+    UnknownSkus if a code has no SKU."""
+    found = {row.code: row for row in rows}
     missing = sorted(set(codes) - set(found))
     if missing:
         raise UnknownSkus(detail={"unknown": missing})

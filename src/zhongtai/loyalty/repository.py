@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from zhongtai.db import dialect
+from zhongtai.db.session import Read
 from zhongtai.kernel import clock
 from zhongtai.loyalty.models import PointsAccount, PointsEntry, PointsProgramme, PointsRule, TierSpend
 from zhongtai.loyalty.policies import Lot
@@ -276,6 +277,10 @@ def programme_and_rules(session: Session) -> list[tuple[str, str, Any]]:
     """The programme's scalars (as ('programme', name, value)) and every rule (kind, key, multiplier), in one
     round trip: a quote reads them on every call."""
     return [tuple(r) for r in session.execute(_PROGRAMME)]  # type: ignore[misc]
+
+
+def programme_rules_and_balance_read(member_id: int) -> Read:
+    return Read(_PROGRAMME_AND_BALANCE, {"member_id": member_id})
 
 
 def programme_rules_and_balance(session: Session, member_id: int) -> list[tuple[str, str, Any]]:

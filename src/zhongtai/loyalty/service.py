@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
+from zhongtai.db.session import Read
 from zhongtai.kernel import clock, outbox
 from zhongtai.kernel.errors import Conflict, InvalidInput
 from zhongtai.kernel.ids import uuid7
@@ -57,9 +58,18 @@ def programme(session: Session) -> policies.Programme:
     return _programme(repository.programme_and_rules(session))
 
 
+def programme_and_balance_read(*, member_id: int) -> Read:
+    """The read behind `programme_and_balance`, to run with others; see `programme_and_balance_from`."""
+    return repository.programme_rules_and_balance_read(member_id)
+
+
 def programme_and_balance(session: Session, *, member_id: int) -> tuple[policies.Programme, int]:
     """The programme in force and a member's points balance (0 without an account), in one read."""
-    rows = repository.programme_rules_and_balance(session, member_id)
+    return programme_and_balance_from(repository.programme_rules_and_balance(session, member_id))
+
+
+def programme_and_balance_from(rows: Sequence[Any]) -> tuple[policies.Programme, int]:
+    """`programme_and_balance` from the rows of `programme_and_balance_read`."""
     balance = next((int(value) for kind, _, value in rows if kind == "balance"), 0)
     return _programme(row for row in rows if row[0] != "balance"), balance
 

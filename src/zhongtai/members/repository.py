@@ -10,6 +10,7 @@ from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from zhongtai.db import dialect
+from zhongtai.db.session import Read, plain_rows
 from zhongtai.kernel import clock
 from zhongtai.members.models import (
     Member,
@@ -33,7 +34,11 @@ _STANDING = select(_M.id, _M.tier, _M.merged_into_id).where(_M.id == bindparam("
 
 def standing(session: Session, member_id: int) -> Row | None:
     """(id, tier, merged_into_id) of one member as a plain row, without loading the whole member."""
-    return session.execute(_STANDING, {"member_id": member_id}).first()
+    return plain_rows(session, _STANDING, {"member_id": member_id}).first()
+
+
+def standing_read(member_id: int) -> Read:
+    return Read(_STANDING, {"member_id": member_id})
 
 
 def lock_members(session: Session, member_ids: Collection[int]) -> dict[int, Member]:

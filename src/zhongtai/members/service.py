@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from zhongtai.db.session import Read
 from zhongtai.kernel import clock, outbox
 from zhongtai.kernel.auth import Principal
 from zhongtai.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -445,6 +446,18 @@ def survivor(session: Session, *, member_id: int) -> Member | None:
         seen.add(member.id)
         member = repository.get(session, member.merged_into_id)
     return member
+
+
+def standing_read(*, member_id: int) -> Read:
+    """The read behind `survivor_tier`, to run with others; see `survivor_tier_from`."""
+    return repository.standing_read(member_id)
+
+
+def survivor_tier_from(session: Session, rows: Sequence[Any], *, member_id: int) -> tuple[int, str] | None:
+    """`survivor_tier` from the rows of `standing_read`: no further read unless the member was merged."""
+    if rows and rows[0].merged_into_id is None:
+        return rows[0].id, rows[0].tier
+    return survivor_tier(session, member_id=member_id) if rows else None
 
 
 def survivor_tier(session: Session, *, member_id: int) -> tuple[int, str] | None:

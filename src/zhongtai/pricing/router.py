@@ -37,8 +37,7 @@ def quote(request: Request, principal: Quoter, body: QuoteRequest):
     # A read-only session (on SQLite it never takes the write lock, so quotes never queue behind writes),
     # opened and closed in this worker thread: as a `yield` dependency it would cost two more thread hops.
     with request.app.state.read_sessionmaker() as session:
-        stores.check_visible(session, principal=principal, store_id=body.store_id)
-        priced = service.quote(session, quote_in=body)
+        priced = service.quote(session, quote_in=body, principal=principal)
     # Serialised here, once: returning a Response spares FastAPI a second validation pass (in a worker thread)
     # of a model built just above; `response_model` still documents the shape.
     return Response(_response(body, priced).model_dump_json(), media_type="application/json")

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from zhongtai.db.session import plain_rows
+from zhongtai.db.session import Read, plain_rows
 from zhongtai.stores.models import Store
 from zhongtai.stores.schemas import StoreFilter
 
@@ -21,7 +21,12 @@ _EXISTS = select(Store.__table__.c.id).where(Store.__table__.c.id == bindparam("
 
 
 def exists(session: Session, store_id: int) -> bool:
-    return session.execute(_EXISTS, {"store_id": store_id}).first() is not None
+    return plain_rows(session, _EXISTS, {"store_id": store_id}).first() is not None
+
+
+def exists_read(store_id: int) -> Read:
+    """One row (id) if the store exists, none otherwise."""
+    return Read(_EXISTS, {"store_id": store_id})
 
 
 def get_by_code(session: Session, code: str) -> Store | None:

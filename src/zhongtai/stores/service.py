@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.orm import Session
 
+from zhongtai.db.session import Read
 from zhongtai.kernel import outbox
 from zhongtai.kernel.auth import Principal
 from zhongtai.kernel.errors import Conflict, InvalidInput, NotFound
@@ -38,6 +42,19 @@ def check_visible(session: Session, *, principal: Principal, store_id: int) -> N
     """`get`'s check without loading the store (a quote makes it on every call): 404 unless it exists and the
     caller may see it."""
     if not principal.can_see_store(store_id) or not repository.exists(session, store_id):
+        raise StoreNotFound(detail={"store_id": store_id})
+
+
+def visible_read(*, principal: Principal, store_id: int) -> Read:
+    """`check_visible` in two steps, for a caller that runs its reads together: the scope is checked now
+    (StoreNotFound), the store's existence from this read's rows by `check_found`."""
+    if not principal.can_see_store(store_id):
+        raise StoreNotFound(detail={"store_id": store_id})
+    return repository.exists_read(store_id)
+
+
+def check_found(rows: Sequence[Any], *, store_id: int) -> None:
+    if not rows:
         raise StoreNotFound(detail={"store_id": store_id})
 
 

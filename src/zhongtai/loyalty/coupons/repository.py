@@ -7,10 +7,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from zhongtai.db.dialect import any_of
+from zhongtai.db.session import Read
 from zhongtai.loyalty.coupons.models import Coupon, CouponTemplate
 
 TPL = CouponTemplate
@@ -73,12 +75,12 @@ _C, _T = Coupon.__table__.c, TPL.__table__.c
 _TERMS = (select(_C.code, _C.member_id, _C.status, _C.valid_from, _C.valid_to, _T.code.label("template_code"),
                  _T.kind, _T.threshold_fen, _T.amount_fen, _T.percent_off, _T.cap_fen, _T.sku_codes,
                  _T.category_codes, _T.channels, _T.store_ids, _T.stackable)
-          .join(TPL.__table__, _T.id == _C.template_id).where(_C.code.in_(bindparam("codes", expanding=True))))
+          .join(TPL.__table__, _T.id == _C.template_id).where(any_of(_C.code, "codes")))
 
 
-def terms(session: Session, codes: Collection[str]) -> list[Row]:
+def terms_read(codes: Collection[str]) -> Read:
     """Coupons by code with their templates' terms, in one query of plain rows."""
-    return list(session.execute(_TERMS, {"codes": sorted(set(codes))}))
+    return Read(_TERMS, {"codes": sorted(set(codes))})
 
 
 def mark_redeemed(session: Session, coupon: Coupon, *, now: datetime, reference: str, channel: str,

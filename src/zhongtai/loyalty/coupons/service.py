@@ -16,6 +16,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
+from zhongtai.db.session import Read, read_all
 from zhongtai.kernel import clock, outbox
 from zhongtai.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, ZhongtaiError
 from zhongtai.kernel.ids import uuid7
@@ -283,7 +284,19 @@ def terms(session: Session, *, codes: Sequence[str], member_id: int | None, chan
     """`offers` as pricing needs them: the same checks, on plain rows (one query, no ORM objects)."""
     if not codes:
         return []
-    found = {row.code: (row, row) for row in repository.terms(session, codes)}
+    return terms_from(read_all(session, [terms_read(codes=codes)])[0], codes=codes, member_id=member_id,
+                      channel=channel, store_id=store_id)
+
+
+def terms_read(*, codes: Sequence[str]) -> Read:
+    """The read behind `terms`, to run with others; see `terms_from`."""
+    return repository.terms_read(codes)
+
+
+def terms_from(rows: Sequence[Any], *, codes: Sequence[str], member_id: int | None, channel: str,
+               store_id: int | None) -> list[Terms]:
+    """`terms` from the rows of `terms_read`."""
+    found = {row.code: (row, row) for row in rows}
     return [Terms(code, t, refusal) for code, _, t, refusal in _checked(
         codes, found, member_id=member_id, channel=channel, store_id=store_id)]
 
