@@ -10,6 +10,10 @@ def pid_app():
 
     app = FastAPI()
 
+    @app.get("/readyz")
+    def readyz() -> dict:
+        return {"status": "ready"}
+
     @app.get("/pid")
     def pid() -> dict:
         return {"pid": os.getpid()}

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.test_serve import _free_port
+from tests.cli.test_serve import _free_port, _wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,25 +27,12 @@ def served():
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_up(base, proc)
+        _wait_ready(base, proc)
         yield base, proc
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
-
-
-def _wait_up(base: str, proc: subprocess.Popen) -> None:
-    for _ in range(150):
-        if proc.poll() is not None:
-            raise AssertionError(proc.stdout.read().decode())
-        try:
-            if httpx.get(f"{base}/pid", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not come up")
 
 
 def _pid(client: httpx.Client) -> int:
