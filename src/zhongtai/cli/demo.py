@@ -39,10 +39,13 @@ def demo(
         table.add_row(*row)
     console.print(table)
     if serve:
-        from zhongtai.cli.serve import serve as run_server
+        from functools import partial
+
+        from zhongtai import server
+        from zhongtai.app import create_app
 
         console.print(f"serving on http://{host}:{port}/ (API docs at /docs)")
-        run_server(host=host, port=port, migrate=False, relay=True)
+        server.serve(partial(create_app, run_relay=True), host=host, port=port, log_level="info")
 
 
 def _open_orders(by_mode_status) -> int:
