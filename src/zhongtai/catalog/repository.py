@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import Row, bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog.models import Category, Product, Sku, StorePrice
@@ -105,14 +105,14 @@ _ROUTING_ROWS = (
            _SKU.shelf_life_days.is_not(None).label("is_fresh"), _PRICE.store_id.label("price_store_id"),
            _PRICE.price_fen.label("store_price_fen"))
     .outerjoin(StorePrice.__table__, (_PRICE.sku_id == _SKU.id)
-               & _PRICE.store_id.in_(bindparam("store_ids", expanding=True)))
-    .where(_SKU.code.in_(bindparam("codes", expanding=True))))
+               & any_of(_PRICE.store_id, "store_ids", "bigint"))
+    .where(any_of(_SKU.code, "codes")))
 
 
-def skus_with_overrides(session: Session, codes: Collection[str], store_ids: Collection[int]) -> list[Row]:
+def skus_with_overrides_read(codes: Collection[str], store_ids: Collection[int]) -> Read:
     """SKUs by code, one row per price override at the given stores (or one row with none): id, code,
     name_zh, unit, list_price_fen, category_id, is_fresh, price_store_id, store_price_fen."""
-    return list(session.execute(_ROUTING_ROWS, {"codes": sorted(codes), "store_ids": sorted(store_ids)}))
+    return Read(_ROUTING_ROWS, {"codes": sorted(codes), "store_ids": sorted(store_ids)})
 
 
 def pricing_read(codes: Collection[str], store_id: int) -> Read:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import policies, repository
@@ -190,13 +189,19 @@ def paths_read(*, category_ids: Collection[int]) -> Read:
     return repository.paths_read(set(category_ids))
 
 
-def skus_with_prices(session: Session, *, codes: Collection[str], store_ids: Collection[int]):
-    """SKUs for every code (UnknownSkus otherwise) and the price overrides at `store_ids`, in one query:
+def skus_with_prices_read(*, codes: Collection[str], store_ids: Collection[int]) -> Read:
+    """SKUs by code with their price overrides at `store_ids`, to run with other reads; see
+    `skus_with_prices_from`."""
+    return repository.skus_with_overrides_read(set(codes), set(store_ids))
+
+
+def skus_with_prices_from(rows: Sequence[Any], *, codes: Collection[str]):
+    """SKUs for every code (UnknownSkus otherwise) and the price overrides, from `skus_with_prices_read`:
     ({code: row}, {(store_id, sku_id): price_fen}). The rows (plain, read-only) have id, code, name_zh,
     unit, list_price_fen, category_id and is_fresh, as a Sku does."""
-    skus: dict[str, Row] = {}
+    skus: dict[str, Any] = {}
     overrides: dict[tuple[int, int], int] = {}
-    for row in repository.skus_with_overrides(session, set(codes), set(store_ids)):
+    for row in rows:
         skus[row.code] = row
         if row.price_store_id is not None:
             overrides[(row.price_store_id, row.id)] = row.store_price_fen

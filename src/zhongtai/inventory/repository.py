@@ -11,9 +11,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, func, insert, literal, select, text, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
+from zhongtai.catalog.models import Sku
 from zhongtai.db import dialect
 from zhongtai.db.base import UTCDateTime
-from zhongtai.db.session import autoflush, plain_rows
+from zhongtai.db.session import Read, autoflush, plain_rows
 from zhongtai.inventory.models import (
     ChannelAllocation,
     CycleCount,
@@ -123,11 +124,11 @@ _ALLOCATIONS = select(ChannelAllocation).where(ChannelAllocation.location_id.in_
 # every order, in one round trip.
 _LEVELS_AND_RULES = union_all(
     select(literal(0).label("rule"), _LVL.location_id, _LVL.sku_id, _LVL.on_hand, _LVL.reserved, _LVL.safety_stock)
-    .where(_LVL.sku_id.in_(bindparam("sku_ids", expanding=True)),
-           _LVL.location_id.in_(bindparam("location_ids", expanding=True))),
+    .join(Sku.__table__, Sku.__table__.c.id == _LVL.sku_id)
+    .where(dialect.any_of(Sku.__table__.c.code, "codes"), dialect.any_of(_LVL.location_id, "location_ids", "bigint")),
     select(literal(1), _ALLOC.location_id, _ALLOC.category_id, _ALLOC.online_percent, _ALLOC.walk_in_buffer,
            literal(0))
-    .where(_ALLOC.location_id.in_(bindparam("rule_location_ids", expanding=True))))
+    .where(dialect.any_of(_ALLOC.location_id, "rule_location_ids", "bigint")))
 
 
 class _Rule(NamedTuple):
@@ -137,14 +138,18 @@ class _Rule(NamedTuple):
     walk_in_buffer: int
 
 
-def levels_and_rules(session: Session, sku_ids: Collection[int], location_ids: Collection[int], *,
-                     with_rules: bool) -> tuple[list, list]:
-    """Stock of the SKUs at the locations and (if asked) the locations' allocation rules, in one statement:
-    ([(location, sku, on_hand, reserved, safety)], [(location_id, category_id, online_percent, walk_in_buffer)])."""
-    params = {"sku_ids": list(sku_ids), "location_ids": list(location_ids),
-              "rule_location_ids": list(location_ids) if with_rules else []}
+def levels_and_rules_read(codes: Collection[str], location_ids: Collection[int], *, with_rules: bool) -> Read:
+    """Stock of the SKUs (by code) at the locations and (if asked) the locations' allocation rules, in one
+    statement; `levels_and_rules_from` sorts the rows."""
+    return Read(_LEVELS_AND_RULES, {"codes": sorted(codes), "location_ids": list(location_ids),
+                                    "rule_location_ids": list(location_ids) if with_rules else []})
+
+
+def levels_and_rules_from(rows: Sequence[Any]) -> tuple[list, list]:
+    """([(location, sku, on_hand, reserved, safety)], [(location_id, category_id, online_percent, walk_in_buffer)])
+    from the rows of `levels_and_rules_read`."""
     levels, rules = [], []
-    for rule, loc, a, b, c, d in plain_rows(session, _LEVELS_AND_RULES, params):
+    for rule, loc, a, b, c, d in rows:
         if rule:
             rules.append(_Rule(loc, a, b, c))
         else:

@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
 from zhongtai.catalog.models import Sku
 from zhongtai.db import dialect
-from zhongtai.db.session import raises_as
+from zhongtai.db.session import Read, raises_as, read_all
 from zhongtai.inventory import policies, repository
 from zhongtai.inventory.events import ReservationClosed, ReservationCreated, StockChanged, StockOversold
 from zhongtai.inventory.models import ChannelAllocation, CycleCount, Reservation, Transfer
@@ -280,12 +280,17 @@ def reserve_at_once(session: Session) -> None:
     repository.take_reserved_stock_at_once(session)
 
 
-def promisable_at(session: Session, *, location_ids: Sequence[int], channel: str, lines: Sequence[tuple[Sku, int]]):
-    """What each location may promise the channel now, per SKU id, and the allocation rules used
-    (one stock read, one allocation read); pass the rules on to `reserve_lines`."""
+def promisable_read(*, location_ids: Sequence[int], channel: str, codes: Collection[str]) -> Read:
+    """The stock and allocation rules `promisable_from` needs, to run with other reads."""
+    return repository.levels_and_rules_read(codes, location_ids, with_rules=channel in policies.ONLINE_CHANNELS)
+
+
+def promisable_from(session: Session, stock_rows: Sequence[Any], *, location_ids: Sequence[int], channel: str,
+                    lines: Sequence[tuple[Sku, int]]):
+    """What each location may promise the channel now, per SKU id, and the allocation rules used, from the
+    rows of `promisable_read`; pass the rules on to `reserve_lines`."""
     skus = [s for s, _ in lines]
-    rows, rules = repository.levels_and_rules(session, [s.id for s in skus], location_ids,
-                                              with_rules=channel in policies.ONLINE_CHANNELS)
+    rows, rules = repository.levels_and_rules_from(stock_rows)
     allocs = _allocations_many(session, location_ids, channel, skus, rows=rules)
     out: dict[int, dict[int, int]] = {loc: {} for loc in location_ids}
     for loc, sku_id, on_hand, reserved, safety in rows:
@@ -614,8 +619,8 @@ def available_to_promise(session: Session, *, lines: Sequence[Qty], channel: str
 
     resolved = resolve_lines(session, lines)
     ids = [loc[0] for loc in locations]
-    stock_rows, rules = repository.levels_and_rules(session, [s.id for s, _ in resolved], ids,
-                                                    with_rules=channel in policies.ONLINE_CHANNELS)
+    stock_rows, rules = repository.levels_and_rules_from(read_all(session, [promisable_read(
+        location_ids=ids, channel=channel, codes={s.code for s, _ in resolved})])[0])
     levels = {(r[0], r[1]): r[2:] for r in stock_rows}
     allocs = _allocations_many(session, ids, channel, [s for s, _ in resolved], rows=rules)
     options = []

@@ -9,21 +9,22 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from zhongtai.db.session import plain_rows
+from zhongtai.db.dialect import any_of
+from zhongtai.db.session import Read
 from zhongtai.orders.models import Feedback, FulfilmentGroup, Order, OrderEvent, OrderLine, Payment, Return
 from zhongtai.orders.policies import OPEN
 
 # Read for every order and quote: built once (no statement or cache key to rebuild per call).
 _FG = FulfilmentGroup.__table__.c  # table columns and the connection: plain rows, no ORM layer per order
 _OPEN_QUEUE = (select(_FG.location_id, func.count())
-               .where(_FG.location_id.in_(bindparam("location_ids", expanding=True)),
-                      _FG.status.in_(["placed", "accepted", "picking"]))
+               .where(any_of(_FG.location_id, "location_ids", "bigint"),
+                      any_of(_FG.status, "statuses"))
                .group_by(_FG.location_id))
 
 
-def open_queue(session: Session, location_ids: Collection[int]) -> dict[int, int]:
-    """Open online groups per location (the store's current queue)."""
-    return dict(plain_rows(session, _OPEN_QUEUE, {"location_ids": list(location_ids)}).all())
+def open_queue_read(location_ids: Collection[int]) -> Read:
+    """Open online groups per location (the store's current queue), as (location_id, count) rows."""
+    return Read(_OPEN_QUEUE, {"location_ids": list(location_ids), "statuses": ["placed", "accepted", "picking"]})
 
 
 def find(session: Session, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:

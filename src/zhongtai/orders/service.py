@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from zhongtai.catalog import service as catalog
 from zhongtai.catalog.models import Sku
 from zhongtai.config import Settings
-from zhongtai.db.session import insert_now
+from zhongtai.db.session import insert_now, read_all
 from zhongtai.fulfillment import policies as routing
 from zhongtai.inventory import service as inventory
 from zhongtai.kernel import clock, outbox
@@ -92,7 +92,7 @@ class Routed:
 
 
 def _route(session: Session, order_in: OrderBase, mode: str, settings: Settings) -> Routed:
-    """Candidates with stock, queue, hours and prices (five reads in all), then the pure decision."""
+    """Candidates (one read), then their stock, queue and prices (one round trip), then the pure decision."""
     origin = _origin(order_in)
     chosen_store = order_in.store_id if mode in ("in_store", "pickup", "pickup_with_processing") else None
     if origin is None and chosen_store is None:
@@ -100,11 +100,18 @@ def _route(session: Session, order_in: OrderBase, mode: str, settings: Settings)
     kinds = ("warehouse",) if mode == "ship" else ("store",)
     radius = 5000.0 if mode == "ship" else settings.routing_radius_km
     locs = stores.near(session, origin=origin, radius_km=radius, kinds=kinds, store_id=chosen_store)
-    ids = [s.id for s in locs]
-    skus, overrides = catalog.skus_with_prices(session, codes={ln.sku_code for ln in order_in.lines}, store_ids=ids)
+    ids, codes = [s.id for s in locs], {ln.sku_code for ln in order_in.lines}
+    # Then the candidates' SKU prices, stock, allocation rules and queues, in one round trip.
+    reads = {"skus": catalog.skus_with_prices_read(codes=codes, store_ids=ids),
+             "stock": inventory.promisable_read(location_ids=ids, channel=order_in.channel, codes=codes)}
+    if ids and mode != "in_store":
+        reads["queue"] = repository.open_queue_read(ids)
+    rows = dict(zip(reads, read_all(session, list(reads.values())), strict=True))
+    skus, overrides = catalog.skus_with_prices_from(rows["skus"], codes=codes)
     lines = inventory.resolve_lines(session, order_in.lines, skus=skus)
-    promisable, allocs = inventory.promisable_at(session, location_ids=ids, channel=order_in.channel, lines=lines)
-    queue = repository.open_queue(session, ids) if ids and mode != "in_store" else {}
+    promisable, allocs = inventory.promisable_from(session, rows["stock"], location_ids=ids,
+                                                   channel=order_in.channel, lines=lines)
+    queue = dict(rows.get("queue", []))
     now = clock.now()
     candidates = [routing.Candidate(
         location_id=s.id, code=s.code, name=s.name, kind=s.kind,
