@@ -147,10 +147,10 @@ def read_all(session: Session, reads: Sequence[Read]) -> list[list[Any]]:
     On PostgreSQL they go out together in one round trip (psycopg's pipeline mode) on the session's
     connection: a quote's six reads cost one wait for the database instead of six. Elsewhere they run one
     after another, as `plain_rows`."""
-    if session.get_bind().dialect.name != "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
         return [list(plain_rows(session, r.stmt, r.params)) for r in reads]
     autoflush(session)
-    dialect = session.get_bind().dialect
     prepared = [_prepared(r.stmt, dialect) for r in reads]
     conn = session.connection()
     raw = conn.connection.driver_connection

@@ -280,9 +280,6 @@ def programme_and_rules(session: Session) -> list[tuple[str, str, Any]]:
 
 
 def programme_rules_and_balance_read(member_id: int) -> Read:
+    """`programme_and_rules` and the member's balance as ('balance', '', points), in one statement."""
     return Read(_PROGRAMME_AND_BALANCE, {"member_id": member_id})
 
-
-def programme_rules_and_balance(session: Session, member_id: int) -> list[tuple[str, str, Any]]:
-    """`programme_and_rules` and the member's balance as ('balance', '', points), in one round trip."""
-    return [tuple(r) for r in session.execute(_PROGRAMME_AND_BALANCE, {"member_id": member_id})]  # type: ignore[misc]

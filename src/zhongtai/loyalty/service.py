@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhongtai.catalog import service as catalog
-from zhongtai.db.session import Read
+from zhongtai.db.session import Read, read_all
 from zhongtai.kernel import clock, outbox
 from zhongtai.kernel.errors import Conflict, InvalidInput
 from zhongtai.kernel.ids import uuid7
@@ -65,7 +65,7 @@ def programme_and_balance_read(*, member_id: int) -> Read:
 
 def programme_and_balance(session: Session, *, member_id: int) -> tuple[policies.Programme, int]:
     """The programme in force and a member's points balance (0 without an account), in one read."""
-    return programme_and_balance_from(repository.programme_rules_and_balance(session, member_id))
+    return programme_and_balance_from(read_all(session, [programme_and_balance_read(member_id=member_id)])[0])
 
 
 def programme_and_balance_from(rows: Sequence[Any]) -> tuple[policies.Programme, int]:

@@ -449,21 +449,15 @@ def survivor(session: Session, *, member_id: int) -> Member | None:
 
 
 def standing_read(*, member_id: int) -> Read:
-    """The read behind `survivor_tier`, to run with others; see `survivor_tier_from`."""
+    """A member's (id, tier, merged_into_id), to run with other reads; see `survivor_tier_from`."""
     return repository.standing_read(member_id)
 
 
-def survivor_tier_from(session: Session, rows: Sequence[Any], *, member_id: int) -> tuple[int, str] | None:
-    """`survivor_tier` from the rows of `standing_read`: no further read unless the member was merged."""
-    if rows and rows[0].merged_into_id is None:
-        return rows[0].id, rows[0].tier
-    return survivor_tier(session, member_id=member_id) if rows else None
-
-
-def survivor_tier(session: Session, *, member_id: int) -> tuple[int, str] | None:
-    """(id, tier) of the member now standing for `member_id`, following merges, read as plain rows (what
-    pricing needs, without loading members); None for an unknown member."""
-    row = repository.standing(session, member_id)
+def survivor_tier_from(session: Session, rows: Sequence[Any]) -> tuple[int, str] | None:
+    """(id, tier) of the member now standing for the one `standing_read` read, following merges (a further
+    read per merge, none for a member never merged), as plain rows (what pricing needs, without loading
+    members); None for an unknown member."""
+    row = rows[0] if rows else None
     seen: set[int] = set()
     while row is not None and row.merged_into_id is not None and row.id not in seen:
         seen.add(row.id)

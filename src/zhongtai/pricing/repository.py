@@ -17,26 +17,17 @@ from zhongtai.pricing.models import Markdown
 _MD = Markdown.__table__.c
 # Built once, with bind parameters: every quote and every order placement runs it, and building and keying a
 # statement costs more than running it. Plain rows: (sku_id, price_fen, percent_off, reason).
+# By SKU code, so that a quote reads it together with its SKUs rather than after them.
 _ACTIVE = (select(_MD.sku_id, _MD.price_fen, _MD.percent_off, _MD.reason)
-           .where(_MD.store_id == bindparam("store_id"), any_of(_MD.sku_id, "sku_ids", "bigint"),
+           .join(Sku.__table__, Sku.__table__.c.id == _MD.sku_id)
+           .where(_MD.store_id == bindparam("store_id"), any_of(Sku.__table__.c.code, "codes"),
                   _MD.starts_at <= bindparam("now"), _MD.ends_at > bindparam("now"))
            .order_by(_MD.sku_id, _MD.id))
-# The same by SKU code, so that a quote reads it together with its SKUs rather than after them.
-_ACTIVE_BY_CODE = (select(_MD.sku_id, _MD.price_fen, _MD.percent_off, _MD.reason)
-                   .join(Sku.__table__, Sku.__table__.c.id == _MD.sku_id)
-                   .where(_MD.store_id == bindparam("store_id"), any_of(Sku.__table__.c.code, "codes"),
-                          _MD.starts_at <= bindparam("now"), _MD.ends_at > bindparam("now"))
-                   .order_by(_MD.sku_id, _MD.id))
 
 
-def active_markdowns_read(store_id: int, sku_ids: Collection[int], now: datetime) -> Read:
-    """The markdowns in force at a store for some SKUs, by SKU then id, as plain rows."""
-    return Read(_ACTIVE, {"store_id": store_id, "sku_ids": sorted(set(sku_ids)), "now": now})
-
-
-def active_markdowns_by_code_read(store_id: int, codes: Collection[str], now: datetime) -> Read:
-    """`active_markdowns_read` for SKUs named by code."""
-    return Read(_ACTIVE_BY_CODE, {"store_id": store_id, "codes": sorted(set(codes)), "now": now})
+def active_markdowns_read(store_id: int, codes: Collection[str], now: datetime) -> Read:
+    """The markdowns in force at a store for some SKUs (by code), by SKU then id, as plain rows."""
+    return Read(_ACTIVE, {"store_id": store_id, "codes": sorted(set(codes)), "now": now})
 
 
 def markdowns(session: Session, store_id: int, *, current_only: bool, now: datetime) -> list[Markdown]:

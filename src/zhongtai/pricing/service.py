@@ -58,7 +58,7 @@ def quote(session: Session, *, quote_in: QuoteRequest, principal: Principal) -> 
     codes, now = {ln.sku_code for ln in quote_in.lines}, clock.now()
     reads = {"store": stores.visible_read(principal=principal, store_id=quote_in.store_id),
              "skus": catalog.pricing_read(codes=codes, store_id=quote_in.store_id),
-             "markdowns": repository.active_markdowns_by_code_read(quote_in.store_id, codes, now),
+             "markdowns": repository.active_markdowns_read(quote_in.store_id, codes, now),
              **_context_reads(quote_in.member_id, quote_in.coupon_codes)}
     rows = dict(zip(reads, read_all(session, list(reads.values())), strict=True))
     stores.check_found(rows["store"], store_id=quote_in.store_id)
@@ -77,7 +77,7 @@ def price_order(session: Session, *, store_id: int, channel: str, member_id: int
     coupons and points apply to the whole order at `store_id`. Writes nothing; its reads go out at once."""
     now, in_force = clock.now(), defaultdict(list)
     locations = sorted({loc for loc, *_ in lines})
-    reads = {("markdowns", loc): repository.active_markdowns_read(loc, [s.id for at, s, *_ in lines if at == loc], now)
+    reads = {("markdowns", loc): repository.active_markdowns_read(loc, [s.code for at, s, *_ in lines if at == loc], now)
              for loc in locations}
     if coupon_codes or member_id is not None:
         reads["paths"] = catalog.paths_read(category_ids={s.category_id for _, s, *_ in lines})
@@ -145,7 +145,7 @@ def _member(session: Session, rows: dict[Any, list], *, member_id: int | None, p
         if points:
             raise MemberRequired(detail={"points_to_redeem": points})
         return None, None, None, None, None
-    standing = members.survivor_tier_from(session, rows["standing"], member_id=member_id)
+    standing = members.survivor_tier_from(session, rows["standing"])
     if standing is None:
         raise members.MemberNotFound(detail={"member_id": member_id})
     survivor, tier = standing

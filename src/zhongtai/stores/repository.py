@@ -20,10 +20,6 @@ def get(session: Session, store_id: int) -> Store | None:
 _EXISTS = select(Store.__table__.c.id).where(Store.__table__.c.id == bindparam("store_id"))  # built once
 
 
-def exists(session: Session, store_id: int) -> bool:
-    return plain_rows(session, _EXISTS, {"store_id": store_id}).first() is not None
-
-
 def exists_read(store_id: int) -> Read:
     """One row (id) if the store exists, none otherwise."""
     return Read(_EXISTS, {"store_id": store_id})

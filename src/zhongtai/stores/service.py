@@ -38,16 +38,10 @@ def get(session: Session, *, principal: Principal, store_id: int) -> Store:
     return store
 
 
-def check_visible(session: Session, *, principal: Principal, store_id: int) -> None:
-    """`get`'s check without loading the store (a quote makes it on every call): 404 unless it exists and the
-    caller may see it."""
-    if not principal.can_see_store(store_id) or not repository.exists(session, store_id):
-        raise StoreNotFound(detail={"store_id": store_id})
-
-
 def visible_read(*, principal: Principal, store_id: int) -> Read:
-    """`check_visible` in two steps, for a caller that runs its reads together: the scope is checked now
-    (StoreNotFound), the store's existence from this read's rows by `check_found`."""
+    """`get`'s check without loading the store (a quote makes it on every call), in two steps for a caller
+    that runs its reads together: the scope is checked now (StoreNotFound), the store's existence from this
+    read's rows by `check_found`."""
     if not principal.can_see_store(store_id):
         raise StoreNotFound(detail={"store_id": store_id})
     return repository.exists_read(store_id)
